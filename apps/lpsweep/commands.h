@@ -1,0 +1,34 @@
+// The lpsweep subcommands. Each add_*_command registers one subcommand on the CLI11 app; its callback
+// runs the command and throws lps::Error (or ExitWith) on failure. Files: cmd_<name>.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lps::cli {
+
+// Thrown by a command to end with a given exit code after printing its own output.
+struct ExitWith {
+  int code;
+};
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the command ran and failed (I/O, run failures)
+inline constexpr int kExitUsage = 2;    // bad command line or bad input files
+
+void add_submit_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_worker_command(CLI::App& app);
+void add_status_command(CLI::App& app);
+void add_runs_command(CLI::App& app);
+void add_cancel_command(CLI::App& app);
+void add_retry_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
+void add_recommend_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+
+}  // namespace lps::cli

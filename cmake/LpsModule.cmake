@@ -1,0 +1,51 @@
+# Helpers that give every lpsweep module and test the same shape.
+#
+#   lps_add_module(NAME core SOURCES a.cc b.cc DEPS lps::x fmt)   -> target lps_core, alias lps::core,
+#       public headers in lib/core/include (as <lps/core/...>), private code in lib/core/src.
+#   lps_add_test(NAME core_tests SOURCES ... DEPS ...)            -> gtest executable, each TEST a ctest.
+
+set(LPS_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unused-parameter)
+
+function(lps_set_warnings target)
+  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${LPS_WARNINGS}>)
+  if(LPS_WERROR)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
+  endif()
+endfunction()
+
+function(lps_add_module)
+  cmake_parse_arguments(M "" "NAME;DIR" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  if(NOT M_DIR)
+    set(M_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
+  set(target lps_${M_NAME})
+  if(M_SOURCES)
+    add_library(${target} STATIC ${M_SOURCES})
+    target_include_directories(${target} PUBLIC "${M_DIR}/include" PRIVATE "${M_DIR}/src")
+    target_link_libraries(${target} PUBLIC ${M_DEPS} PRIVATE ${M_PRIVATE_DEPS})
+    set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    lps_set_warnings(${target})
+  else()
+    add_library(${target} INTERFACE)
+    target_include_directories(${target} INTERFACE "${M_DIR}/include")
+    target_link_libraries(${target} INTERFACE ${M_DEPS})
+  endif()
+  add_library(lps::${M_NAME} ALIAS ${target})
+endfunction()
+
+function(lps_add_test)
+  cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${T_NAME} ${T_SOURCES})
+  target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  target_include_directories(${T_NAME} PRIVATE "${CMAKE_SOURCE_DIR}/tests")
+  target_compile_definitions(${T_NAME} PRIVATE
+    LPS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
+    LPS_FIXTURES_DIR="${CMAKE_SOURCE_DIR}/../shared/fixtures"
+    LPS_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  lps_set_warnings(${T_NAME})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 600)
+  endif()
+  gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 120
+                       PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+endfunction()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# THE TEST COMMAND: sets everything up (scripts/setup.sh), builds, and runs the whole test suite with all
+# cores. GPU tests skip themselves (and say so) where no GPU is visible. Idempotent.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+start=$(date +%s)
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh"
+build=${LPS_BUILD_DIR:-$root/build}
+ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1800
+echo "lpsweep test: whole suite finished in $(( $(date +%s) - start ))s"
