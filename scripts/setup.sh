@@ -13,7 +13,7 @@ die() { echo "lpsweep setup: $*" >&2; exit 1; }
 apt_packages=(
   build-essential cmake ninja-build pkg-config git python3 python3-venv python3-pip
   libyaml-cpp-dev libsqlite3-dev sqlite3 libeigen3-dev libceres-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev libsentencepiece-dev
+  libgtest-dev libgmock-dev libsentencepiece-dev nlohmann-json3-dev
 )
 
 missing=()
