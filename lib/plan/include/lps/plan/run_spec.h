@@ -28,7 +28,9 @@ struct OperandSpec {
 // A precision scheme: a quantizer for each of the six GEMM operands of a linear layer Y = X·Wᵀ.
 struct SchemeSpec {
   std::string name;    // what the user calls it (a preset name, or their own for a spelled-out scheme)
-  std::string preset;  // the preset it came from (bf16, fp8, mxfp4_rtn, ..., quartet2) or "" if spelled out
+  std::string preset;  // a preset name (bf16, fp8, ..., quartet2; defined in lps::quant::preset_scheme), in
+                       // which case the operand fields below are left at their defaults and ignored;
+                       // "" when the scheme is spelled out operand by operand
   OperandSpec fwd_x;   // forward GEMM, activations
   OperandSpec fwd_w;   // forward GEMM, weights
   OperandSpec bwd_dy;  // input-gradient GEMM dX = dY·W: the output gradient
