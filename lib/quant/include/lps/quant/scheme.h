@@ -13,7 +13,10 @@ namespace lps::quant {
 
 enum class Format { kBf16, kFp8E4M3, kFp8E5M2, kMxfp4, kNvfp4, kInt4, kInt8 };
 enum class Rounding { kRtn, kSr };
-enum class ScaleRule { kAbsmax, kAbsmax34, kQuest, kFourOverSix, kMsEden };
+// kQuest: QuEST's Gaussian-MSE scale 0.48707976·σ rounded to a power of two (E8M0; see quant/scale_rule.h
+// for the rounding); kQuestFp32 (added by the quant issue): the same scale kept exactly in FP32 (not an MX
+// layout: emulated GEMMs only).
+enum class ScaleRule { kAbsmax, kAbsmax34, kQuest, kFourOverSix, kMsEden, kQuestFp32 };
 
 struct OperandQuant {
   Format format = Format::kBf16;
