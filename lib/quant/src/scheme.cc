@@ -20,12 +20,13 @@ constexpr std::array<std::pair<Rounding, std::string_view>, 2> kRoundingNames{{
     {Rounding::kRtn, "rtn"},
     {Rounding::kSr, "sr"},
 }};
-constexpr std::array<std::pair<ScaleRule, std::string_view>, 6> kScaleNames{{
+constexpr std::array<std::pair<ScaleRule, std::string_view>, 7> kScaleNames{{
     {ScaleRule::kAbsmax, "absmax"},
     {ScaleRule::kAbsmax34, "absmax_3_4"},
     {ScaleRule::kQuest, "quest"},
     {ScaleRule::kFourOverSix, "four_over_six"},
     {ScaleRule::kMsEden, "ms_eden"},
+    {ScaleRule::kQuestFloor, "quest_floor"},
     {ScaleRule::kQuestFp32, "quest_fp32"},
 }};
 

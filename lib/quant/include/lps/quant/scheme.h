@@ -13,10 +13,11 @@ namespace lps::quant {
 
 enum class Format { kBf16, kFp8E4M3, kFp8E5M2, kMxfp4, kNvfp4, kInt4, kInt8 };
 enum class Rounding { kRtn, kSr };
-// kQuest: QuEST's Gaussian-MSE scale 0.48707976·σ rounded to a power of two (E8M0; see quant/scale_rule.h
-// for the rounding); kQuestFp32 (added by the quant issue): the same scale kept exactly in FP32 (not an MX
-// layout: emulated GEMMs only).
-enum class ScaleRule { kAbsmax, kAbsmax34, kQuest, kFourOverSix, kMsEden, kQuestFp32 };
+// kQuest: QuEST's Gaussian-MSE scale 0.48707976·σ rounded to the nearest power of two (E8M0). Added by the
+// quant issue (additive): kQuestFloor, the power-of-two floor of QuEST's published code, and kQuestFp32, the
+// same scale kept exactly in FP32 (not an MX layout; emulated GEMMs only). quantizer.h defines every rule
+// bit for bit; docs/precision.md gives their MSE and why `quest` rounds to nearest.
+enum class ScaleRule { kAbsmax, kAbsmax34, kQuest, kFourOverSix, kMsEden, kQuestFloor, kQuestFp32 };
 
 struct OperandQuant {
   Format format = Format::kBf16;
