@@ -48,6 +48,9 @@ StagedFit fit_staged(const LawForm& law, const std::vector<Observation>& observa
   out.x = out.base.x;
   if (law.kind() == LawKind::kChinchilla) return out;
 
+  auto starts = [&](int index, const std::vector<double>& grid) {
+    return options.start_from.empty() ? grid : std::vector<double>{options.start_from.at(index)};
+  };
   auto run_stage = [&](const std::string& fwd, const std::string& bwd, const std::vector<Observation>& obs,
                        std::vector<std::string> names, std::vector<std::vector<double>> grids) {
     if (obs.size() < options.min_points) {
@@ -61,14 +64,14 @@ StagedFit fit_staged(const LawForm& law, const std::vector<Observation>& observa
   };
   for (const auto& [bwd, obs] : by_bwd) {
     const std::string name = law.parameter_names()[law.bwd_index(bwd)];
-    EfficiencyFit e = run_stage(law.spec().baseline, bwd, obs, {name}, {options.eff_d_starts});
+    EfficiencyFit e = run_stage(law.spec().baseline, bwd, obs, {name}, {starts(law.bwd_index(bwd), options.eff_d_starts)});
     if (e.names.empty()) continue;
     out.x[law.bwd_index(bwd)] = e.values[0];
     out.separate.push_back(std::move(e));
   }
   for (const auto& [fwd, obs] : by_fwd) {
     const std::string name = law.parameter_names()[law.fwd_index(fwd)];
-    EfficiencyFit e = run_stage(fwd, law.spec().baseline, obs, {name}, {options.eff_n_starts});
+    EfficiencyFit e = run_stage(fwd, law.spec().baseline, obs, {name}, {starts(law.fwd_index(fwd), options.eff_n_starts)});
     if (e.names.empty()) continue;
     out.x[law.fwd_index(fwd)] = e.values[0];
     out.separate.push_back(std::move(e));
@@ -77,7 +80,8 @@ StagedFit fit_staged(const LawForm& law, const std::vector<Observation>& observa
     const auto& [fwd, bwd] = key;
     const std::vector<std::string> names{law.parameter_names()[law.fwd_index(fwd)],
                                          law.parameter_names()[law.bwd_index(bwd)]};
-    EfficiencyFit e = run_stage(fwd, bwd, obs, names, {options.joint_starts, options.joint_starts});
+    EfficiencyFit e = run_stage(fwd, bwd, obs, names,
+                                {starts(law.fwd_index(fwd), options.joint_starts), starts(law.bwd_index(bwd), options.joint_starts)});
     if (!e.names.empty()) out.joint.push_back(std::move(e));
   }
   return out;

@@ -20,6 +20,7 @@ struct StagedFitOptions {
   std::vector<double> eff_n_starts{0.5};       // stage 2 effN start values (Quartet notebook: [0.5])
   std::vector<double> joint_starts{0.5, 1.0};  // joint fits: each of effN, effD starts on this grid
   size_t min_points = 1;                       // stages with fewer observations are skipped (and listed)
+  std::vector<double> start_from;              // if set (a law vector): every efficiency starts only at its value
 };
 
 // One efficiency fit: which scheme(s), its parameters' values, and the fit's report.
