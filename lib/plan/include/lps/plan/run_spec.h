@@ -63,6 +63,9 @@ struct DataSpec {
   uint64_t seed = 0;               // data order / synthetic source seed
   double heldout_fraction = 0.01;  // share held out for evaluation
   int synthetic_order = 0;         // synthetic only: context order of the source (0 = source default)
+  std::string root;                // the sweep file's folder, against which relative paths were resolved;
+                                   // canonical_form writes paths relative to it, so RunKeys survive moving
+                                   // the project (not itself part of the key)
 
   bool operator==(const DataSpec&) const = default;
 };

@@ -1,0 +1,197 @@
+// load_sweep_file / load_sweep_string: the top level of a sweep file, the size and depth guards, and the
+// checks that need several sections at once (grid size, budgets against step sizes).
+#include <lps/config/load_sweep.h>
+#include <lps/core/error.h>
+
+#include "section_parsers.h"
+#include "yaml_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace lps::config {
+
+namespace {
+
+namespace fs = std::filesystem;
+using detail::YamlReader;
+
+constexpr std::array<std::string_view, 16> kTopKeys{
+    "name",  "store", "output",     "data",  "models",     "tokens",          "tokens_per_param", "schemes",
+    "seeds", "train", "eval",       "checkpoint", "retry", "log_every_steps", "max_runs",         "fit"};
+constexpr size_t kMaxNodes = 200'000;  // after alias expansion: guards against "billion laughs" files
+constexpr int64_t kMaxMaxRuns = 10'000'000;
+constexpr int64_t kMaxLogEvery = 1'000'000'000;
+
+[[noreturn]] void fail(const std::string& file, int line, int col, std::string message) {
+  throw UserInputError({Diagnostic{file, line, col, "", std::move(message)}});
+}
+
+// Walks the tree without recursion; refuses nesting deeper than max_depth or more than kMaxNodes nodes.
+void check_shape(const YAML::Node& root, const std::string& file, int max_depth) {
+  std::vector<std::pair<YAML::Node, int>> stack{{root, 1}};
+  size_t visited = 0;
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (++visited > kMaxNodes) {
+      const SourceLoc at = detail::loc_of(node);
+      fail(file, at.line, at.col,
+           fmt::format("holds more than {} values (after expanding aliases); sweep files are small", kMaxNodes));
+    }
+    if (!node.IsSequence() && !node.IsMap()) continue;
+    if (depth > max_depth) {
+      const SourceLoc at = detail::loc_of(node);
+      fail(file, at.line, at.col, fmt::format("nested deeper than {} levels; sweep files need a handful", max_depth));
+    }
+    for (const auto& item : node) {
+      if (node.IsMap()) {
+        stack.emplace_back(item.first, depth + 1);
+        stack.emplace_back(item.second, depth + 1);
+      } else {
+        stack.emplace_back(item, depth + 1);
+      }
+    }
+  }
+}
+
+YAML::Node parse_yaml(std::string_view yaml, const std::string& file, const LoadOptions& options) {
+  if (yaml.size() > options.max_bytes) {
+    fail(file, 0, 0,
+         fmt::format("is {} bytes; sweep files are limited to {} bytes", detail::with_commas(static_cast<int64_t>(yaml.size())),
+                     detail::with_commas(static_cast<int64_t>(options.max_bytes))));
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    const int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    fail(file, line, col, "YAML syntax error: " + e.msg);
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    fail(file, 0, 0, "is empty; a sweep needs at least name, models, tokens and schemes (docs/sweep-spec.md)");
+  }
+  if (documents.size() > 1) {
+    const SourceLoc at = detail::loc_of(documents[1]);
+    fail(file, at.line, at.col,
+         fmt::format("holds {} YAML documents; a sweep file holds one", documents.size()));
+  }
+  check_shape(documents[0], file, options.max_depth);
+  return documents[0];
+}
+
+int64_t grid_size(const SweepSpec& s) {
+  const int64_t budgets = static_cast<int64_t>(s.tokens.counts.size() + s.tokens.per_param.size());
+  return static_cast<int64_t>(s.models.size()) * budgets * static_cast<int64_t>(s.schemes.size()) *
+         static_cast<int64_t>(s.seeds.size());
+}
+
+void check_grid(YamlReader& r, const YAML::Node& root, const SweepSpec& s) {
+  const int64_t runs = grid_size(s);
+  if (runs > s.max_runs) {
+    r.error(root, "",
+            fmt::format("the sweep expands to {} runs ({} models × {} token budgets × {} schemes × {} seeds), more "
+                        "than max_runs ({}); shrink the grid or raise max_runs",
+                        detail::with_commas(runs), s.models.size(), s.tokens.counts.size() + s.tokens.per_param.size(),
+                        s.schemes.size(), s.seeds.size(), detail::with_commas(s.max_runs)));
+  }
+  // An absolute budget must hold at least one optimizer step of every model.
+  for (size_t i = 0; i < s.tokens.counts.size(); ++i) {
+    const ModelEntry* worst = nullptr;
+    for (const ModelEntry& m : s.models) {
+      if (worst == nullptr || m.seq_len > worst->seq_len) worst = &m;
+    }
+    if (worst == nullptr) break;
+    const int64_t step = s.train.batch_seqs * worst->seq_len;
+    if (s.tokens.counts[i] < step) {
+      r.error(s.tokens.count_locs[i], root["tokens"].IsSequence() ? detail::index_path("tokens", i) : "tokens",
+              fmt::format("{} tokens is less than one optimizer step of model '{}' ({} sequences × {} tokens = {})",
+                          detail::with_commas(s.tokens.counts[i]), worst->name, s.train.batch_seqs, worst->seq_len,
+                          detail::with_commas(step)));
+    }
+  }
+}
+
+}  // namespace
+
+SweepSpec load_sweep_string(std::string_view yaml, const std::string& filename, const LoadOptions& options) {
+  const YAML::Node root = parse_yaml(yaml, filename, options);
+  DiagnosticList problems;
+  YamlReader r(filename, problems);
+  if (!r.check_map(root, "", kTopKeys, "a mapping of sweep keys (name, models, tokens, schemes, ...)")) {
+    problems.throw_if_any();
+  }
+
+  SweepSpec s;
+  s.file = filename;
+  const fs::path parent = fs::path(filename).parent_path();
+  s.dir = fs::absolute(parent.empty() ? fs::current_path() : parent).lexically_normal().string();
+  if (s.dir.size() > 1 && s.dir.back() == '/') s.dir.pop_back();
+  const std::string stem = fs::path(filename).stem().string().empty() ? "sweep" : fs::path(filename).stem().string();
+
+  if (r.require(root, "name", "")) {
+    if (auto v = r.name(root["name"], "name")) s.name = *v;
+  }
+  s.store = (fs::path(s.dir) / (stem + ".db")).string();
+  s.output = (fs::path(s.dir) / (stem + "-out")).string();
+  if (const YAML::Node n = root["store"]; n.IsDefined()) {
+    if (auto v = detail::resolve_output_path(r, n, "store", s.dir)) s.store = *v;
+  }
+  if (const YAML::Node n = root["output"]; n.IsDefined()) {
+    if (auto v = detail::resolve_output_path(r, n, "output", s.dir)) s.output = *v;
+  }
+  if (s.store == s.output) r.error(root["output"], "output", "must differ from store");
+
+  detail::parse_data(r, root["data"], s.dir, options.check_data_paths, s.data);
+  detail::parse_train(r, root["train"], s.train);
+  if (r.require(root, "models", "")) detail::parse_models(r, root["models"], s.train.seq_len, s.models);
+  detail::parse_lr(r, root["train"], s.models, s.train.lr);
+  detail::parse_token_budgets(r, root["tokens"], root["tokens_per_param"], root, s.tokens);
+  if (r.require(root, "schemes", "")) detail::parse_schemes(r, root["schemes"], s.schemes);
+  detail::parse_seeds(r, root["seeds"], s.seeds);
+  detail::parse_eval(r, root["eval"], s.eval);
+  detail::parse_checkpoint(r, root["checkpoint"], s.checkpoint);
+  detail::parse_retry(r, root["retry"], s.retry);
+  if (const YAML::Node n = root["log_every_steps"]; n.IsDefined()) {
+    if (auto v = r.integer(n, "log_every_steps", 1, kMaxLogEvery)) s.log_every_steps = *v;
+  }
+  if (const YAML::Node n = root["max_runs"]; n.IsDefined()) {
+    if (auto v = r.integer(n, "max_runs", 1, kMaxMaxRuns)) s.max_runs = *v;
+  }
+  detail::parse_fit(r, root["fit"], s.schemes, s.fit);
+  check_grid(r, root, s);
+  if (!problems.empty()) {
+    // Report in file order (sections are read in dependency order); unlocated problems last.
+    std::vector<Diagnostic> sorted = problems.items();
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      auto order = [](const Diagnostic& d) { return std::pair(d.line == 0 ? INT_MAX : d.line, d.col); };
+      return order(a) < order(b);
+    });
+    throw UserInputError(std::move(sorted));
+  }
+  return s;
+}
+
+SweepSpec load_sweep_file(const std::string& path, const LoadOptions& options) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw IoError(fmt::format("{}: is a folder, not a sweep file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot open the sweep file: {}", path, std::strerror(errno)));
+  // Read at most max_bytes + 1 so that a huge file is refused without being read whole.
+  std::string text(options.max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) throw IoError(fmt::format("{}: cannot read the sweep file", path));
+  return load_sweep_string(text, path, options);
+}
+
+}  // namespace lps::config
