@@ -49,6 +49,7 @@ inline constexpr float kE2M1Values[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0
 
 // ---- E5M2 ------------------------------------------------------------------------------------------
 [[nodiscard]] uint8_t e5m2_encode_rtn(float x);
+[[nodiscard]] uint8_t e5m2_encode_sr(float x, uint32_t u24);
 [[nodiscard]] float e5m2_decode(uint8_t code);
 
 // ---- E8M0 ------------------------------------------------------------------------------------------
