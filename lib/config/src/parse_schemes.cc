@@ -69,6 +69,7 @@ void check_operand(YamlReader& r, SourceLoc at, const std::string& path, const O
     error("format bf16 is not quantized; rounding, scale, hadamard, random_signs and trust_mask "
                       "have no effect (remove them or pick a quantized format)");
   }
+  if (std::string why = format_combination_problem(o.format, o.rounding, o.scale); !why.empty()) error(why);
   if (o.random_signs && o.hadamard == 0) {
     error("random_signs needs a Hadamard transform (set hadamard to 16, 32, 64 or 128)");
   }
