@@ -69,3 +69,23 @@ TEST(InputGuards, BinaryGarbageIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace lps::config
+
+namespace lps::config {
+namespace {
+
+TEST(InputGuards, AHugeUnknownKeyIsShownShortened) {
+  const std::string yaml = "name: k\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n" + std::string(1000, 'k') + ": 1\n";
+  const std::vector<std::string> problems = test::problems_of_string(yaml, "k.yaml");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "5:1: " + std::string(61, 'k') + "...: unknown key (allowed here: name, store, output, data, "
+                         "models, tokens, tokens_per_param, schemes, seeds, train, eval, checkpoint, retry, "
+                         "log_every_steps, max_runs, fit)");
+}
+
+TEST(InputGuards, AnEmptySectionIsAProblemNotADefault) {
+  EXPECT_EQ(test::problems_of("name: e\ndata:\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n"),
+            std::vector<std::string>{"2:1: data: expected a mapping, got nothing"});
+}
+
+}  // namespace
+}  // namespace lps::config

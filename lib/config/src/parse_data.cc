@@ -106,7 +106,7 @@ std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& 
 void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths, DataEntry& out) {
   const std::string path = "data";
   out.root = dir;
-  if (!node.IsDefined() || node.IsNull()) {
+  if (!node.IsDefined()) {
     out.vocab_size = kSyntheticDefaultVocab;
     return;
   }

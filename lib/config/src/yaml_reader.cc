@@ -56,6 +56,9 @@ std::string describe(const YAML::Node& node) {
 }
 
 void YamlReader::error(const YAML::Node& at, const std::string& path, std::string message) {
+  if (!at.IsDefined() || at.IsNull()) {
+    if (auto it = key_locs_.find(path); it != key_locs_.end()) return error(it->second, path, std::move(message));
+  }
   error(loc_of(at), path, std::move(message));
 }
 
@@ -76,14 +79,17 @@ bool YamlReader::check_map(const YAML::Node& node, const std::string& path,
       error(key, path, fmt::format("keys must be words, got {}", describe(key)));
       continue;
     }
-    const std::string& k = key.Scalar();
+    constexpr size_t kMaxShownKey = 64;  // a pathological key must not make a pathological message
+    const std::string k =
+        key.Scalar().size() > kMaxShownKey ? key.Scalar().substr(0, kMaxShownKey - 3) + "..." : key.Scalar();
     const SourceLoc where = loc_of(key);
-    if (auto [it, inserted] = seen.emplace(k, where); !inserted) {
+    key_locs_.emplace(child_path(path, key.Scalar()), where);
+    if (auto [it, inserted] = seen.emplace(key.Scalar(), where); !inserted) {
       error(where, child_path(path, k), fmt::format("duplicate key (first at line {})", it->second.line));
       continue;
     }
     bool known = false;
-    for (std::string_view a : allowed) known = known || a == k;
+    for (std::string_view a : allowed) known = known || a == key.Scalar();
     if (!known) {
       const std::string hint = did_you_mean(k, allowed);
       error(where, child_path(path, k),

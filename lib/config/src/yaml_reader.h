@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +69,9 @@ class YamlReader {
  private:
   std::string file_;
   DiagnosticList& problems_;
+  // Where each checked mapping key was written, by key path: an empty value (`data:`) has no useful place
+  // of its own (the parser marks the next token), so its problems point at its key.
+  std::map<std::string, SourceLoc> key_locs_;
 };
 
 // Parses "20M", "1.5B", "1000", "2e6" into a whole count; nullopt when not a whole non-negative number.
