@@ -133,11 +133,8 @@ __device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkP
       if (!pos.active) return;
       *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c);
       if (lane % kLanes == 0) {
-        if (p.scale_rule == QScaleRule::kQuestFp32) {
-          p.fp32_scales[pos.offset() / kMxGroup] = s.fp32;
-        } else {
-          p.scales[pos.offset() / kMxGroup] = s.code;
-        }
+        if (p.scales != nullptr) p.scales[pos.offset() / kMxGroup] = s.code;  // 0 / 0xFF for quest_fp32
+        if (p.scale_rule == QScaleRule::kQuestFp32) p.fp32_scales[pos.offset() / kMxGroup] = s.fp32;
       }
       return;
     case QOutput::kDequantized: {
@@ -199,7 +196,7 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
 #pragma unroll
     for (int i = 0; i < kVec; ++i) {
       num[i] = __fmul_rn(v[i], v[i]);
-      den[i] = __fmul_rn(__fmul_rn(v[i], e2m1_value(c[i])), s.S);
+      den[i] = __fmul_rn(v[i], __fmul_rn(e2m1_value(c[i]), s.S));
     }
     const float n = tree_sum<kLanes>(num);
     const float d = tree_sum<kLanes>(den);

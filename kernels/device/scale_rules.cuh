@@ -21,10 +21,11 @@ inline constexpr uint32_t kSqrt2Mantissa = 0x3504F3u;  // mantissa bits of (floa
 
 template <int kH>
 __device__ __forceinline__ float hadamard_scale() {
+  // Literally quant::hadamard_scale(n).
   if constexpr (kH == 16) return 0.25f;
-  else if constexpr (kH == 32) return 0.17677669f;
+  else if constexpr (kH == 32) return 0.17677669529663687f;
   else if constexpr (kH == 64) return 0.125f;
-  else return 0.088388346f;
+  else return 0.08838834764831845f;
 }
 
 __device__ __forceinline__ bool is_finite(float x) { return (__float_as_uint(x) & 0x7F800000u) != 0x7F800000u; }
@@ -91,6 +92,7 @@ __device__ __forceinline__ MxScale mx_group_scale(const float (&v)[kVec], QScale
   if (s.nonfinite) {
     s.code = kE8m0Nan;
     s.dequant = __uint_as_float(0x7FC00000u);
+    s.fp32 = s.dequant;
     return s;
   }
   int code;
