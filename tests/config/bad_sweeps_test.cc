@@ -1,8 +1,7 @@
 // The bad-sweep corpus: every tests/config/bad/*.yaml states, in `# expect: line:col: key: message`
 // comments at its top, exactly the problems loading it must report — all of them, in order.
-#include <lps/config/load_sweep.h>
-
 #include <gtest/gtest.h>
+#include <lps/config/load_sweep.h>
 
 #include <algorithm>
 #include <fstream>
@@ -62,7 +61,9 @@ INSTANTIATE_TEST_SUITE_P(Corpus, BadSweepFile, ::testing::ValuesIn(corpus()),
                            return name;
                          });
 
-TEST(BadSweepCorpus, HoldsAtLeastThirtyFiles) { EXPECT_GE(corpus().size(), 30u); }
+TEST(BadSweepCorpus, HoldsAtLeastThirtyFiles) {
+  EXPECT_GE(corpus().size(), 30u);
+}
 
 }  // namespace
 }  // namespace lps::config

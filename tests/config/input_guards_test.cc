@@ -1,8 +1,7 @@
 // Hostile or broken input — huge, deeply nested, alias bombs, not YAML — is refused with a located
 // message and never crashes.
-#include <lps/config/load_sweep.h>
-
 #include <gtest/gtest.h>
+#include <lps/config/load_sweep.h>
 
 #include "sweep_test_support.h"
 
@@ -55,7 +54,8 @@ TEST(InputGuards, AnEmptyFileSaysWhatASweepNeeds) {
 }
 
 TEST(InputGuards, SyntaxErrorsCarryTheirLineAndColumn) {
-  const std::vector<std::string> problems = problems_of_string("name: x\nmodels: [tiny-xs\nschemes: [bf16]\n", "s.yaml");
+  const std::vector<std::string> problems =
+      problems_of_string("name: x\nmodels: [tiny-xs\nschemes: [bf16]\n", "s.yaml");
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].rfind("3:", 0), 0u) << problems[0];
   EXPECT_NE(problems[0].find("YAML syntax error: "), std::string::npos) << problems[0];
@@ -74,12 +74,15 @@ namespace lps::config {
 namespace {
 
 TEST(InputGuards, AHugeUnknownKeyIsShownShortened) {
-  const std::string yaml = "name: k\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n" + std::string(1000, 'k') + ": 1\n";
+  const std::string yaml =
+      "name: k\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n" + std::string(1000, 'k') + ": 1\n";
   const std::vector<std::string> problems = test::problems_of_string(yaml, "k.yaml");
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0], "5:1: " + std::string(61, 'k') + "...: unknown key (allowed here: name, store, output, data, "
-                         "models, tokens, tokens_per_param, schemes, seeds, train, eval, checkpoint, retry, "
-                         "log_every_steps, max_runs, fit)");
+  EXPECT_EQ(problems[0],
+            "5:1: " + std::string(61, 'k') +
+                "...: unknown key (allowed here: name, store, output, data, "
+                "models, tokens, tokens_per_param, schemes, seeds, train, eval, checkpoint, retry, "
+                "log_every_steps, max_runs, fit)");
 }
 
 TEST(InputGuards, AnEmptySectionIsAProblemNotADefault) {

@@ -1,8 +1,7 @@
 // Good sweep files load into the SweepSpec they describe.
+#include <gtest/gtest.h>
 #include <lps/config/load_sweep.h>
 #include <lps/config/model_presets.h>
-
-#include <gtest/gtest.h>
 
 #include "sweep_test_support.h"
 
@@ -80,7 +79,7 @@ train: {lr: 1e-3, seq_len: 96}
 )");
   ASSERT_EQ(s.models.size(), 4u);
   EXPECT_EQ(s.models[0].d_ff, default_d_ff(100));
-  EXPECT_EQ(s.models[0].d_ff, 512);  // ⌊800/3⌋ = 266 -> 512
+  EXPECT_EQ(s.models[0].d_ff, 512);    // ⌊800/3⌋ = 266 -> 512
   EXPECT_EQ(s.models[0].seq_len, 96);  // train.seq_len
   EXPECT_EQ(s.models[1].d_ff, 1000);
   EXPECT_EQ(s.models[1].seq_len, 32);  // the entry's own
@@ -178,14 +177,16 @@ fit:
 }
 
 TEST(LoadSweep, AbsoluteOutputPathsAreTakenAsGiven) {
-  const SweepSpec s = load("name: abs\nstore: /tmp/lps/abs.db\noutput: /tmp/lps/out\nmodels: [tiny-xs]\n"
-                           "tokens: [1M]\nschemes: [bf16]\n");
+  const SweepSpec s = load(
+      "name: abs\nstore: /tmp/lps/abs.db\noutput: /tmp/lps/out\nmodels: [tiny-xs]\n"
+      "tokens: [1M]\nschemes: [bf16]\n");
   EXPECT_EQ(s.store, "/tmp/lps/abs.db");
   EXPECT_EQ(s.output, "/tmp/lps/out");
 }
 
 TEST(LoadSweep, RelativeOutputPathsMayUseDotDotWhileTheyStayInside) {
-  const SweepSpec s = load("name: in\nstore: runs/../runs/a.db\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n");
+  const SweepSpec s =
+      load("name: in\nstore: runs/../runs/a.db\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n");
   EXPECT_EQ(s.store, (config_test_dir() / "runs/a.db").string());
 }
 
@@ -215,7 +216,8 @@ TEST(LoadSweep, TheShippedSweepsLoad) {
 }
 
 TEST(LoadSweep, TheQuickstartSweepIsTheDocumentedGrid) {
-  const SweepSpec s = load_sweep_file((std::filesystem::path(LPS_SOURCE_DIR) / "sweeps/quickstart.yaml").string());
+  const SweepSpec s =
+      load_sweep_file((std::filesystem::path(LPS_SOURCE_DIR) / "sweeps/quickstart.yaml").string());
   EXPECT_EQ(s.models.size(), 3u);
   EXPECT_EQ(s.tokens.counts.size(), 3u);
   EXPECT_EQ(s.schemes.size(), 3u);
@@ -237,7 +239,8 @@ TEST(LoadSweep, AMissingFileIsAnIoErrorNamingIt) {
 
 TEST(LoadSweep, DiagnosticsNameTheFileAsGiven) {
   try {
-    (void)load_sweep_string("name: [x]\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n", "sweeps/mine.yaml");
+    (void)load_sweep_string("name: [x]\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n",
+                            "sweeps/mine.yaml");
     FAIL() << "expected UserInputError";
   } catch (const UserInputError& e) {
     EXPECT_STREQ(e.what(), "sweeps/mine.yaml:1:7: name: expected a string, got a list");

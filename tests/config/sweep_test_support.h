@@ -10,7 +10,9 @@
 
 namespace lps::test {
 
-inline std::filesystem::path config_test_dir() { return std::filesystem::path(LPS_SOURCE_DIR) / "tests/config"; }
+inline std::filesystem::path config_test_dir() {
+  return std::filesystem::path(LPS_SOURCE_DIR) / "tests/config";
+}
 
 // Each problem as "line:col: key.path: message" (the file name left out), in report order; empty when the
 // sweep loads.

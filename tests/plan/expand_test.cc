@@ -1,10 +1,9 @@
 // Grid expansion: counts, order, budgets rounded to steps, learning-rate rules, problems located.
+#include <gtest/gtest.h>
 #include <lps/core/diagnostic.h>
 #include <lps/plan/expand.h>
 #include <lps/plan/model_size.h>
 #include <lps/plan/run_key.h>
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
@@ -33,8 +32,8 @@ train: {batch_seqs: 8}
 }
 
 TEST(Expand, TheQuickstartSweepHas27Runs) {
-  const auto runs = expand(config::load_sweep_file(
-      (std::filesystem::path(LPS_SOURCE_DIR) / "sweeps/quickstart.yaml").string()));
+  const auto runs = expand(
+      config::load_sweep_file((std::filesystem::path(LPS_SOURCE_DIR) / "sweeps/quickstart.yaml").string()));
   EXPECT_EQ(runs.size(), 27u);
 }
 
@@ -49,10 +48,12 @@ train: {batch_seqs: 8}
   std::vector<std::string> labels;
   for (const RunSpec& r : runs) labels.push_back(run_label(r));
   const std::vector<std::string> expected{
-      "tiny-s_D100K_quartet_s3",  "tiny-s_D100K_quartet_s1",  "tiny-s_D100K_bf16_s3",  "tiny-s_D100K_bf16_s1",
-      "tiny-s_D400K_quartet_s3",  "tiny-s_D400K_quartet_s1",  "tiny-s_D400K_bf16_s3",  "tiny-s_D400K_bf16_s1",
-      "tiny-xs_D100K_quartet_s3", "tiny-xs_D100K_quartet_s1", "tiny-xs_D100K_bf16_s3", "tiny-xs_D100K_bf16_s1",
-      "tiny-xs_D400K_quartet_s3", "tiny-xs_D400K_quartet_s1", "tiny-xs_D400K_bf16_s3", "tiny-xs_D400K_bf16_s1"};
+      "tiny-s_D100K_quartet_s3",  "tiny-s_D100K_quartet_s1",  "tiny-s_D100K_bf16_s3",
+      "tiny-s_D100K_bf16_s1",     "tiny-s_D400K_quartet_s3",  "tiny-s_D400K_quartet_s1",
+      "tiny-s_D400K_bf16_s3",     "tiny-s_D400K_bf16_s1",     "tiny-xs_D100K_quartet_s3",
+      "tiny-xs_D100K_quartet_s1", "tiny-xs_D100K_bf16_s3",    "tiny-xs_D100K_bf16_s1",
+      "tiny-xs_D400K_quartet_s3", "tiny-xs_D400K_quartet_s1", "tiny-xs_D400K_bf16_s3",
+      "tiny-xs_D400K_bf16_s1"};
   EXPECT_EQ(labels, expected);
 }
 
@@ -73,8 +74,9 @@ train: {batch_seqs: 8}
 }
 
 TEST(Expand, BudgetsThatRoundToTheSameTokensAreKeptOnce) {
-  const auto runs = expand(sweep_from("name: same\nmodels: [tiny-xs]\ntokens: [100000, 100050]\nschemes: [bf16]\n"
-                                      "train: {batch_seqs: 8}\n"));
+  const auto runs =
+      expand(sweep_from("name: same\nmodels: [tiny-xs]\ntokens: [100000, 100050]\nschemes: [bf16]\n"
+                        "train: {batch_seqs: 8}\n"));
   EXPECT_EQ(runs.size(), 1u);
 }
 
@@ -93,9 +95,10 @@ train: {batch_seqs: 64}
     EXPECT_EQ(d.line, 3);
     EXPECT_EQ(d.col, 20);
     EXPECT_EQ(d.key_path, "tokens_per_param[0]");
-    EXPECT_EQ(d.message,
-              "0.001 × N (28768) = 29 tokens is less than one optimizer step of model 'tiny-xs' (64 sequences × 64 "
-              "tokens = 4096); raise the budget or shrink train.batch_seqs");
+    EXPECT_EQ(
+        d.message,
+        "0.001 × N (28768) = 29 tokens is less than one optimizer step of model 'tiny-xs' (64 sequences × 64 "
+        "tokens = 4096); raise the budget or shrink train.batch_seqs");
     EXPECT_NE(e.problems()[1].message.find("model 'tiny-l'"), std::string::npos);
   }
 }
@@ -186,8 +189,9 @@ train: {lr: {tiny-s: 5e-3, tiny-xs: 4e-3}}
 }
 
 TEST(Expand, NoAccumulationIsSpelledAsTheFullBatch) {
-  const auto runs = expand(sweep_from("name: p\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n"
-                                      "train: {batch_seqs: 32}\n"));
+  const auto runs =
+      expand(sweep_from("name: p\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n"
+                        "train: {batch_seqs: 32}\n"));
   EXPECT_EQ(runs[0].optim.micro_batch_seqs, 32);
 }
 

@@ -1,15 +1,14 @@
 // N for every paper preset (DESIGN.md §4 and the table) and the SwiGLU width rule.
-#include <lps/plan/model_size.h>
-
 #include <gtest/gtest.h>
+#include <lps/plan/model_size.h>
 
 namespace lps::plan {
 namespace {
 
 TEST(ModelSize, EveryPaperPresetHasThePublishedParameterCount) {
-  const std::vector<std::pair<std::string, int64_t>> expected{
-      {"30M", 30'482'560},   {"50M", 49'556'736},   {"100M", 102'777'856},
-      {"200M", 203'188'480}, {"430M", 443'068'288}, {"800M", 822'151'168}};
+  const std::vector<std::pair<std::string, int64_t>> expected{{"30M", 30'482'560},   {"50M", 49'556'736},
+                                                              {"100M", 102'777'856}, {"200M", 203'188'480},
+                                                              {"430M", 443'068'288}, {"800M", 822'151'168}};
   for (const auto& [name, n] : expected) {
     SCOPED_TRACE(name);
     const std::optional<ModelShape> shape = preset_shape(name);
@@ -59,7 +58,9 @@ TEST(ModelSize, TheSwigluWidthRoundsUpToAMultipleOf256) {
   EXPECT_EQ(config::default_d_ff(1), 256);      // ⌊8/3⌋ = 2 -> 256
 }
 
-TEST(ModelSize, UnknownPresetsHaveNoShape) { EXPECT_FALSE(preset_shape("31M").has_value()); }
+TEST(ModelSize, UnknownPresetsHaveNoShape) {
+  EXPECT_FALSE(preset_shape("31M").has_value());
+}
 
 }  // namespace
 }  // namespace lps::plan

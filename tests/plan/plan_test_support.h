@@ -9,7 +9,8 @@
 namespace lps::test {
 
 inline config::SweepSpec sweep_from(const std::string& yaml) {
-  return config::load_sweep_string(yaml, (std::filesystem::path(LPS_SOURCE_DIR) / "tests/plan/inline.yaml").string());
+  return config::load_sweep_string(
+      yaml, (std::filesystem::path(LPS_SOURCE_DIR) / "tests/plan/inline.yaml").string());
 }
 
 }  // namespace lps::test

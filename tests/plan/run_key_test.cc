@@ -1,8 +1,7 @@
 // RunKeys: stable, sensitive to everything that changes a run, blind to what does not; idempotent edits.
+#include <gtest/gtest.h>
 #include <lps/plan/expand.h>
 #include <lps/plan/run_key.h>
-
-#include <gtest/gtest.h>
 
 #include <functional>
 #include <set>
@@ -156,8 +155,9 @@ TEST(RunKey, MovingTheProjectKeepsTheKeys) {
 }
 
 TEST(RunKey, ChangingTheLogIntervalOfASweepKeepsEveryKey) {
-  const std::string sweep = "name: k\nmodels: [tiny-xs, tiny-s]\ntokens: [100K, 200K]\nschemes: [bf16, quartet]\n"
-                            "train: {batch_seqs: 8}\n";
+  const std::string sweep =
+      "name: k\nmodels: [tiny-xs, tiny-s]\ntokens: [100K, 200K]\nschemes: [bf16, quartet]\n"
+      "train: {batch_seqs: 8}\n";
   const auto a = expand(sweep_from(sweep + "log_every_steps: 10\ncheckpoint: {every_steps: 10}\n"));
   const auto b = expand(sweep_from(sweep + "log_every_steps: 1\nretry: {max_attempts: 9}\n"));
   ASSERT_EQ(a.size(), b.size());
@@ -165,8 +165,9 @@ TEST(RunKey, ChangingTheLogIntervalOfASweepKeepsEveryKey) {
 }
 
 TEST(RunKey, AnEditedSweepKeepsEveryOldKeyAndAddsOnlyItsNewRuns) {
-  const std::string head = "name: edit\nmodels: [tiny-xs, tiny-s]\nschemes: [bf16, fp8, quartet]\n"
-                           "train: {batch_seqs: 8}\n";
+  const std::string head =
+      "name: edit\nmodels: [tiny-xs, tiny-s]\nschemes: [bf16, fp8, quartet]\n"
+      "train: {batch_seqs: 8}\n";
   const auto before = expand(sweep_from(head + "tokens: [100K, 200K]\n"));
   const auto after = expand(sweep_from(head + "tokens: [100K, 200K, 800K]\n"));
   std::set<std::string> old_keys, new_keys;

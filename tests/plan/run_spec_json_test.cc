@@ -1,10 +1,9 @@
 // RunSpec JSON: an exact round trip, strings verbatim (SQL-looking ones included), clear errors.
+#include <gtest/gtest.h>
 #include <lps/core/error.h>
 #include <lps/plan/expand.h>
 #include <lps/plan/run_key.h>
 #include <lps/plan/run_spec_json.h>
-
-#include <gtest/gtest.h>
 
 #include "plan_test_support.h"
 
@@ -46,7 +45,8 @@ TEST(RunSpecJson, RoundTripsExactly) {
 }
 
 TEST(RunSpecJson, EveryExpandedRunRoundTrips) {
-  const auto runs = expand(config::load_sweep_file(std::string(LPS_SOURCE_DIR) + "/sweeps/example-full.yaml"));
+  const auto runs =
+      expand(config::load_sweep_file(std::string(LPS_SOURCE_DIR) + "/sweeps/example-full.yaml"));
   ASSERT_FALSE(runs.empty());
   for (const RunSpec& r : runs) EXPECT_EQ(run_spec_from_json(to_json(r)), r) << run_label(r);
 }

@@ -1,12 +1,11 @@
 // The scheme words config accepts agree with lps::quant, which defines them.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <lps/config/load_sweep.h>
 #include <lps/config/scheme_vocabulary.h>
 #include <lps/core/diagnostic.h>
 #include <lps/quant/quantizer.h>
 #include <lps/quant/scheme.h>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace lps::config {
 namespace {
@@ -46,7 +45,8 @@ TEST(SchemeVocabulary, ConfigAcceptsExactlyTheOperandCombinationsQuantAccepts) {
         q.scale = *quant::parse_scale_rule(scale);
         const bool quant_ok = quant::operand_problems(q).empty();
         const std::string yaml = fmt::format(
-            "name: c\nmodels: [tiny-xs]\ntokens: [1M]\nschemes:\n  - name: s\n    fwd: {{format: {}, rounding: {}, "
+            "name: c\nmodels: [tiny-xs]\ntokens: [1M]\nschemes:\n  - name: s\n    fwd: {{format: {}, "
+            "rounding: {}, "
             "scale: {}}}\n",
             format, rounding, scale);
         bool config_ok = true;

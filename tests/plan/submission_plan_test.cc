@@ -1,15 +1,15 @@
 // Idempotent submission, planning side: same sweep -> nothing new; edited sweep -> only its new runs.
+#include <gtest/gtest.h>
 #include <lps/plan/run_key.h>
 #include <lps/plan/submission_plan.h>
-
-#include <gtest/gtest.h>
 
 #include "plan_test_support.h"
 
 namespace lps::plan {
 namespace {
 
-const std::string kHead = "name: submit\nmodels: [tiny-xs, tiny-s]\nschemes: [bf16, quartet]\ntrain: {batch_seqs: 8}\n";
+const std::string kHead =
+    "name: submit\nmodels: [tiny-xs, tiny-s]\nschemes: [bf16, quartet]\ntrain: {batch_seqs: 8}\n";
 
 std::set<std::string> keys_of(const std::vector<PlannedRun>& runs) {
   std::set<std::string> keys;

@@ -1,12 +1,8 @@
 // load_sweep_file / load_sweep_string: the top level of a sweep file, the size and depth guards, and the
 // checks that need several sections at once (grid size, budgets against step sizes).
+#include <fmt/format.h>
 #include <lps/config/load_sweep.h>
 #include <lps/core/error.h>
-
-#include "section_parsers.h"
-#include "yaml_reader.h"
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "section_parsers.h"
+#include "yaml_reader.h"
+
 namespace lps::config {
 
 namespace {
@@ -27,8 +26,8 @@ namespace fs = std::filesystem;
 using detail::YamlReader;
 
 constexpr std::array<std::string_view, 16> kTopKeys{
-    "name",  "store", "output",     "data",  "models",     "tokens",          "tokens_per_param", "schemes",
-    "seeds", "train", "eval",       "checkpoint", "retry", "log_every_steps", "max_runs",         "fit"};
+    "name",  "store", "output", "data",       "models", "tokens",          "tokens_per_param", "schemes",
+    "seeds", "train", "eval",   "checkpoint", "retry",  "log_every_steps", "max_runs",         "fit"};
 constexpr size_t kMaxNodes = 200'000;  // after alias expansion: guards against "billion laughs" files
 constexpr int64_t kMaxMaxRuns = 10'000'000;
 constexpr int64_t kMaxLogEvery = 1'000'000'000;
@@ -47,12 +46,14 @@ void check_shape(const YAML::Node& root, const std::string& file, int max_depth)
     if (++visited > kMaxNodes) {
       const SourceLoc at = detail::loc_of(node);
       fail(file, at.line, at.col,
-           fmt::format("holds more than {} values (after expanding aliases); sweep files are small", kMaxNodes));
+           fmt::format("holds more than {} values (after expanding aliases); sweep files are small",
+                       kMaxNodes));
     }
     if (!node.IsSequence() && !node.IsMap()) continue;
     if (depth > max_depth) {
       const SourceLoc at = detail::loc_of(node);
-      fail(file, at.line, at.col, fmt::format("nested deeper than {} levels; sweep files need a handful", max_depth));
+      fail(file, at.line, at.col,
+           fmt::format("nested deeper than {} levels; sweep files need a handful", max_depth));
     }
     for (const auto& item : node) {
       if (node.IsMap()) {
@@ -68,7 +69,8 @@ void check_shape(const YAML::Node& root, const std::string& file, int max_depth)
 YAML::Node parse_yaml(std::string_view yaml, const std::string& file, const LoadOptions& options) {
   if (yaml.size() > options.max_bytes) {
     fail(file, 0, 0,
-         fmt::format("is {} bytes; sweep files are limited to {} bytes", detail::with_commas(static_cast<int64_t>(yaml.size())),
+         fmt::format("is {} bytes; sweep files are limited to {} bytes",
+                     detail::with_commas(static_cast<int64_t>(yaml.size())),
                      detail::with_commas(static_cast<int64_t>(options.max_bytes))));
   }
   std::vector<YAML::Node> documents;
@@ -80,7 +82,8 @@ YAML::Node parse_yaml(std::string_view yaml, const std::string& file, const Load
     fail(file, line, col, "YAML syntax error: " + e.msg);
   }
   if (documents.empty() || documents[0].IsNull()) {
-    fail(file, 0, 0, "is empty; a sweep needs at least name, models, tokens and schemes (docs/sweep-spec.md)");
+    fail(file, 0, 0,
+         "is empty; a sweep needs at least name, models, tokens and schemes (docs/sweep-spec.md)");
   }
   if (documents.size() > 1) {
     const SourceLoc at = detail::loc_of(documents[1]);
@@ -100,11 +103,13 @@ int64_t grid_size(const SweepSpec& s) {
 void check_grid(YamlReader& r, const YAML::Node& root, const SweepSpec& s) {
   const int64_t runs = grid_size(s);
   if (runs > s.max_runs) {
-    r.error(root, "",
-            fmt::format("the sweep expands to {} runs ({} models × {} token budgets × {} schemes × {} seeds), more "
-                        "than max_runs ({}); shrink the grid or raise max_runs",
-                        detail::with_commas(runs), s.models.size(), s.tokens.counts.size() + s.tokens.per_param.size(),
-                        s.schemes.size(), s.seeds.size(), detail::with_commas(s.max_runs)));
+    r.error(
+        root, "",
+        fmt::format(
+            "the sweep expands to {} runs ({} models × {} token budgets × {} schemes × {} seeds), more "
+            "than max_runs ({}); shrink the grid or raise max_runs",
+            detail::with_commas(runs), s.models.size(), s.tokens.counts.size() + s.tokens.per_param.size(),
+            s.schemes.size(), s.seeds.size(), detail::with_commas(s.max_runs)));
   }
   // An absolute budget must hold at least one optimizer step of every model.
   for (size_t i = 0; i < s.tokens.counts.size(); ++i) {
@@ -115,10 +120,12 @@ void check_grid(YamlReader& r, const YAML::Node& root, const SweepSpec& s) {
     if (worst == nullptr) break;
     const int64_t step = s.train.batch_seqs * worst->seq_len;
     if (s.tokens.counts[i] < step) {
-      r.error(s.tokens.count_locs[i], root["tokens"].IsSequence() ? detail::index_path("tokens", i) : "tokens",
-              fmt::format("{} tokens is less than one optimizer step of model '{}' ({} sequences × {} tokens = {})",
-                          detail::with_commas(s.tokens.counts[i]), worst->name, s.train.batch_seqs, worst->seq_len,
-                          detail::with_commas(step)));
+      r.error(s.tokens.count_locs[i],
+              root["tokens"].IsSequence() ? detail::index_path("tokens", i) : "tokens",
+              fmt::format(
+                  "{} tokens is less than one optimizer step of model '{}' ({} sequences × {} tokens = {})",
+                  detail::with_commas(s.tokens.counts[i]), worst->name, s.train.batch_seqs, worst->seq_len,
+                  detail::with_commas(step)));
     }
   }
 }
@@ -138,7 +145,8 @@ SweepSpec load_sweep_string(std::string_view yaml, const std::string& filename, 
   const fs::path parent = fs::path(filename).parent_path();
   s.dir = fs::absolute(parent.empty() ? fs::current_path() : parent).lexically_normal().string();
   if (s.dir.size() > 1 && s.dir.back() == '/') s.dir.pop_back();
-  const std::string stem = fs::path(filename).stem().string().empty() ? "sweep" : fs::path(filename).stem().string();
+  const std::string stem =
+      fs::path(filename).stem().string().empty() ? "sweep" : fs::path(filename).stem().string();
 
   if (r.require(root, "name", "")) {
     if (auto v = r.name(root["name"], "name")) s.name = *v;

@@ -21,7 +21,9 @@ constexpr std::array<ModelPreset, 10> kPresets{{
 }};
 }  // namespace
 
-std::span<const ModelPreset> model_presets() { return kPresets; }
+std::span<const ModelPreset> model_presets() {
+  return kPresets;
+}
 
 std::optional<ModelPreset> find_model_preset(std::string_view name) {
   for (const ModelPreset& p : kPresets) {

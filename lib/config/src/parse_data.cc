@@ -1,6 +1,4 @@
 // data: and the output paths (store:, output:) of a sweep file.
-#include "section_parsers.h"
-
 #include <fmt/format.h>
 #include <glob.h>
 
@@ -10,14 +8,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "section_parsers.h"
+
 namespace lps::config::detail {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kDataKeys{"kind",    "paths",            "tokenizer",      "vocab",
-                                                    "seed",    "heldout_fraction", "synthetic_order"};
+constexpr std::array<std::string_view, 7> kDataKeys{
+    "kind", "paths", "tokenizer", "vocab", "seed", "heldout_fraction", "synthetic_order"};
 constexpr std::array<std::string_view, 3> kKinds{"synthetic", "text", "shards"};
 constexpr int kBytesVocab = 256;
 constexpr int kSyntheticDefaultVocab = 4096;  // lps::data::SyntheticOptions' default
@@ -40,10 +40,10 @@ std::string unreadable_reason(const std::string& file) {
 }
 
 // Expands one glob (or plain path) and checks every match can be read; returns false after reporting.
-// `written` is the path as the sweep gives it; messages use it (and paths relative to `dir`), so they read the
-// same on every machine.
-bool check_data_path(YamlReader& r, const YAML::Node& node, const std::string& path, const std::string& written,
-                     const std::string& pattern, const std::string& dir) {
+// `written` is the path as the sweep gives it; messages use it (and paths relative to `dir`), so they read
+// the same on every machine.
+bool check_data_path(YamlReader& r, const YAML::Node& node, const std::string& path,
+                     const std::string& written, const std::string& pattern, const std::string& dir) {
   auto shown = [&](const std::string& file) {
     return fs::path(written).is_absolute() ? file : fs::path(file).lexically_relative(dir).string();
   };
@@ -51,8 +51,9 @@ bool check_data_path(YamlReader& r, const YAML::Node& node, const std::string& p
   const int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
   bool ok = true;
   if (rc == GLOB_NOMATCH || matches.gl_pathc == 0) {
-    r.error(node, path, fmt::format("no file matches '{}'{}", written,
-                                    fs::path(written).is_absolute() ? "" : " (relative to the sweep file's folder)"));
+    r.error(node, path,
+            fmt::format("no file matches '{}'{}", written,
+                        fs::path(written).is_absolute() ? "" : " (relative to the sweep file's folder)"));
     ok = false;
   } else if (rc != 0) {
     r.error(node, path, fmt::format("cannot list '{}': {}", written, std::strerror(errno)));
@@ -81,8 +82,10 @@ std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& 
     return std::nullopt;
   }
   if (text->front() == '~') {
-    r.error(node, path, fmt::format("'~' is not expanded in '{}'; write the path absolute or relative to the "
-                                    "sweep file's folder", *text));
+    r.error(node, path,
+            fmt::format("'~' is not expanded in '{}'; write the path absolute or relative to the "
+                        "sweep file's folder",
+                        *text));
     return std::nullopt;
   }
   if (text->find('\0') != std::string::npos) {
@@ -103,7 +106,8 @@ std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& 
   return absolute_in(*text, dir);
 }
 
-void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths, DataEntry& out) {
+void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths,
+                DataEntry& out) {
   const std::string path = "data";
   out.root = dir;
   if (!node.IsDefined()) {
@@ -131,7 +135,8 @@ void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, b
           continue;
         }
         const std::string pattern = absolute_in(*s, dir);
-        if (!check_paths || check_data_path(r, (*items)[i], ip, *s, pattern, dir)) out.paths.push_back(pattern);
+        if (!check_paths || check_data_path(r, (*items)[i], ip, *s, pattern, dir))
+          out.paths.push_back(pattern);
       }
     }
   } else if (!synthetic) {

@@ -1,24 +1,24 @@
 // fit: — which law the fitter fits, against which baseline, from which starts (DESIGN.md §5).
-#include "edit_distance.h"
-#include "section_parsers.h"
-
 #include <fmt/format.h>
 
 #include <array>
 #include <cmath>
 #include <vector>
 
+#include "edit_distance.h"
+#include "section_parsers.h"
+
 namespace lps::config::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kFitKeys{"form",       "baseline",  "huber_delta", "start_grid",
-                                                   "bootstrap",  "bootstrap_seed", "fixed"};
+constexpr std::array<std::string_view, 7> kFitKeys{"form",      "baseline",       "huber_delta", "start_grid",
+                                                   "bootstrap", "bootstrap_seed", "fixed"};
 constexpr std::array<std::string_view, 3> kForms{"quartet", "chinchilla", "quest"};
 constexpr std::array<std::string_view, 1> kGridWords{"paper"};
 constexpr std::array<std::string_view, 6> kQuartetParams{"a", "alpha", "b", "beta", "e", "gamma"};
 constexpr std::array<std::string_view, 5> kPlainParams{"a", "alpha", "b", "beta", "e"};
-constexpr double kQuartetDelta = 1e-4;    // Quartet's Huber δ
+constexpr double kQuartetDelta = 1e-4;     // Quartet's Huber δ
 constexpr double kChinchillaDelta = 1e-3;  // Chinchilla / Epoch AI replication
 constexpr int64_t kMaxBootstrap = 100'000;
 constexpr size_t kMaxStarts = 100'000;
@@ -32,7 +32,8 @@ std::span<const std::string_view> params_of(const std::string& form) {
 
 }  // namespace
 
-void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEntry>& schemes, FitEntry& out) {
+void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEntry>& schemes,
+               FitEntry& out) {
   const std::string path = "fit";
   if (!node.IsDefined()) return;
   out.present = true;
@@ -69,7 +70,8 @@ void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEn
     if (auto v = r.real(n, child_path(path, "huber_delta"), 0, 1, true)) out.huber_delta = *v;
   }
   if (const YAML::Node n = node["bootstrap"]; n.IsDefined()) {
-    if (auto v = r.integer(n, child_path(path, "bootstrap"), 0, kMaxBootstrap)) out.bootstrap = static_cast<int>(*v);
+    if (auto v = r.integer(n, child_path(path, "bootstrap"), 0, kMaxBootstrap))
+      out.bootstrap = static_cast<int>(*v);
   }
   if (const YAML::Node n = node["bootstrap_seed"]; n.IsDefined()) {
     if (auto v = r.integer(n, child_path(path, "bootstrap_seed"), 0, INT64_MAX)) {
@@ -84,9 +86,11 @@ void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEn
         bool known = false;
         for (std::string_view k : params) known = known || k == key;
         if (!known) continue;
-        if (auto v = r.real(pair.second, child_path(p, key), -kMaxAbsParam, kMaxAbsParam)) out.fixed[key] = *v;
+        if (auto v = r.real(pair.second, child_path(p, key), -kMaxAbsParam, kMaxAbsParam))
+          out.fixed[key] = *v;
       }
-      if (out.fixed.size() == params.size()) r.error(n, p, "fixes every parameter; leave at least one to fit");
+      if (out.fixed.size() == params.size())
+        r.error(n, p, "fixes every parameter; leave at least one to fit");
     }
   }
   if (const YAML::Node n = node["start_grid"]; n.IsDefined()) {
@@ -100,7 +104,8 @@ void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEn
         const std::string key(param);
         const YAML::Node values = n[key];
         if (out.fixed.count(key)) {
-          if (values.IsDefined()) r.error(values, child_path(p, key), "is fixed (fit.fixed); remove its start values");
+          if (values.IsDefined())
+            r.error(values, child_path(p, key), "is fixed (fit.fixed); remove its start values");
           continue;
         }
         if (!values.IsDefined()) {
@@ -110,7 +115,8 @@ void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEn
         const auto items = r.list(values, child_path(p, key), /*scalar_ok=*/true);
         if (!items) continue;
         if (items->size() > kMaxStartValues) {
-          r.error(values, child_path(p, key), fmt::format("has {} values; at most {}", items->size(), kMaxStartValues));
+          r.error(values, child_path(p, key),
+                  fmt::format("has {} values; at most {}", items->size(), kMaxStartValues));
           continue;
         }
         std::vector<double>& dst = out.start_values[key];
@@ -122,8 +128,9 @@ void parse_fit(YamlReader& r, const YAML::Node& node, const std::vector<SchemeEn
         if (starts > kMaxStarts) starts = kMaxStarts + 1;
       }
       if (starts > kMaxStarts) {
-        r.error(n, p, fmt::format("has more than {} starts (the product of the value counts); use fewer values",
-                                  kMaxStarts));
+        r.error(n, p,
+                fmt::format("has more than {} starts (the product of the value counts); use fewer values",
+                            kMaxStarts));
       }
     }
   }

@@ -1,21 +1,20 @@
 // models:, tokens:, tokens_per_param: and seeds: — the axes of the grid besides the schemes.
-#include "edit_distance.h"
-#include "section_parsers.h"
-
-#include <lps/config/model_presets.h>
-
 #include <fmt/format.h>
+#include <lps/config/model_presets.h>
 
 #include <array>
 #include <map>
 #include <vector>
 
+#include "edit_distance.h"
+#include "section_parsers.h"
+
 namespace lps::config::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> kModelKeys{"name",     "preset", "n_layers", "d_model",
-                                                     "n_heads",  "head_dim", "d_ff",   "seq_len"};
+constexpr std::array<std::string_view, 8> kModelKeys{"name",    "preset",   "n_layers", "d_model",
+                                                     "n_heads", "head_dim", "d_ff",     "seq_len"};
 constexpr std::array<std::string_view, 5> kShapeKeys{"n_layers", "d_model", "n_heads", "head_dim", "d_ff"};
 constexpr int64_t kMaxLayers = 1024;
 constexpr int64_t kMaxWidth = 1 << 16;
@@ -65,11 +64,15 @@ bool parse_model_map(YamlReader& r, const YAML::Node& node, const std::string& p
   bool reshaped = false;
   for (std::string_view key : kShapeKeys) reshaped = reshaped || node[std::string(key)].IsDefined();
   if (const YAML::Node n = node["name"]; n.IsDefined()) {
-    if (auto v = r.name(n, child_path(path, "name"))) m.name = *v; else ok = false;
+    if (auto v = r.name(n, child_path(path, "name")))
+      m.name = *v;
+    else
+      ok = false;
   } else if (!preset.IsDefined() || reshaped) {
     r.error(node, child_path(path, "name"),
-            preset.IsDefined() ? "is required when an entry changes a preset's shape" : "is required for an "
-                                                                                       "explicit shape");
+            preset.IsDefined() ? "is required when an entry changes a preset's shape"
+                               : "is required for an "
+                                 "explicit shape");
     ok = false;
   }
   auto field = [&](std::string_view key, int64_t lo, int64_t hi, int& dst) {
@@ -81,7 +84,10 @@ bool parse_model_map(YamlReader& r, const YAML::Node& node, const std::string& p
       }
       return;
     }
-    if (auto v = r.integer(n, child_path(path, key), lo, hi)) dst = static_cast<int>(*v); else ok = false;
+    if (auto v = r.integer(n, child_path(path, key), lo, hi))
+      dst = static_cast<int>(*v);
+    else
+      ok = false;
   };
   field("n_layers", 1, kMaxLayers, m.n_layers);
   field("d_model", 1, kMaxWidth, m.d_model);
@@ -129,7 +135,8 @@ void parse_models(YamlReader& r, const YAML::Node& node, int train_seq_len, std:
     if (train_seq_len > 0 && !(item.IsMap() && item["seq_len"].IsDefined())) m.seq_len = train_seq_len;
     if (m.seq_len == 0) m.seq_len = train_seq_len > 0 ? train_seq_len : 512;
     if (auto [it, inserted] = names.emplace(m.name, i); !inserted) {
-      r.error(m.loc, ip, fmt::format("duplicate model name '{}' (first at {})", m.name, index_path(path, it->second)));
+      r.error(m.loc, ip,
+              fmt::format("duplicate model name '{}' (first at {})", m.name, index_path(path, it->second)));
       continue;
     }
     const ShapeKey shape{m.n_layers, m.d_model, m.n_heads, m.head_dim, m.d_ff, m.seq_len};
@@ -146,8 +153,9 @@ void parse_models(YamlReader& r, const YAML::Node& node, int train_seq_len, std:
 void parse_token_budgets(YamlReader& r, const YAML::Node& tokens, const YAML::Node& per_param,
                          const YAML::Node& root, TokenBudgets& out) {
   if (!tokens.IsDefined() && !per_param.IsDefined()) {
-    r.error(root, "tokens", "the grid needs token budgets: give tokens (counts such as 20M), "
-                            "tokens_per_param (ratios D/N such as 25) or both");
+    r.error(root, "tokens",
+            "the grid needs token budgets: give tokens (counts such as 20M), "
+            "tokens_per_param (ratios D/N such as 25) or both");
     return;
   }
   if (tokens.IsDefined()) {
@@ -158,7 +166,8 @@ void parse_token_budgets(YamlReader& r, const YAML::Node& tokens, const YAML::No
         const std::optional<int64_t> v = r.token_count((*items)[i], ip, 1, kMaxTokens);
         if (!v) continue;
         if (auto [it, inserted] = seen.emplace(*v, i); !inserted) {
-          r.error((*items)[i], ip, fmt::format("duplicate budget {} tokens (also tokens[{}])", with_commas(*v), it->second));
+          r.error((*items)[i], ip,
+                  fmt::format("duplicate budget {} tokens (also tokens[{}])", with_commas(*v), it->second));
           continue;
         }
         out.counts.push_back(*v);
@@ -170,12 +179,13 @@ void parse_token_budgets(YamlReader& r, const YAML::Node& tokens, const YAML::No
     if (auto items = r.list(per_param, "tokens_per_param", /*scalar_ok=*/true)) {
       std::map<double, size_t> seen;
       for (size_t i = 0; i < items->size(); ++i) {
-        const std::string ip = per_param.IsSequence() ? index_path("tokens_per_param", i) : "tokens_per_param";
+        const std::string ip =
+            per_param.IsSequence() ? index_path("tokens_per_param", i) : "tokens_per_param";
         const std::optional<double> v = r.real((*items)[i], ip, 0, kMaxTokensPerParam, /*lo_open=*/true);
         if (!v) continue;
         if (auto [it, inserted] = seen.emplace(*v, i); !inserted) {
-          r.error((*items)[i], ip, fmt::format("duplicate ratio {} (also tokens_per_param[{}])", number_text(*v),
-                                               it->second));
+          r.error((*items)[i], ip,
+                  fmt::format("duplicate ratio {} (also tokens_per_param[{}])", number_text(*v), it->second));
           continue;
         }
         out.per_param.push_back(*v);

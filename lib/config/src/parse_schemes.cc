@@ -1,23 +1,23 @@
 // schemes: — presets by name, or spelled out operand by operand (DESIGN.md §3).
-#include "section_parsers.h"
-
-#include <lps/config/scheme_vocabulary.h>
-
 #include <fmt/format.h>
+#include <lps/config/scheme_vocabulary.h>
 
 #include <array>
 #include <map>
 #include <set>
 
+#include "section_parsers.h"
+
 namespace lps::config::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kSchemeKeys{"name",  "preset", "fwd",    "bwd",     "fwd_x",
+constexpr std::array<std::string_view, 10> kSchemeKeys{"name",  "preset", "fwd",   "bwd",     "fwd_x",
                                                        "fwd_w", "bwd_dy", "bwd_w", "bwd_dyt", "bwd_xt"};
 constexpr std::array<std::string_view, 6> kOperandKeys{"format",   "rounding",     "scale",
                                                        "hadamard", "random_signs", "trust_mask"};
-constexpr std::array<std::string_view, 6> kOperandNames{"fwd_x", "fwd_w", "bwd_dy", "bwd_w", "bwd_dyt", "bwd_xt"};
+constexpr std::array<std::string_view, 6> kOperandNames{"fwd_x", "fwd_w",   "bwd_dy",
+                                                        "bwd_w", "bwd_dyt", "bwd_xt"};
 
 OperandEntry* operand(SchemeEntry& s, size_t i) {
   std::array<OperandEntry*, 6> all{&s.fwd_x, &s.fwd_w, &s.bwd_dy, &s.bwd_w, &s.bwd_dyt, &s.bwd_xt};
@@ -31,7 +31,8 @@ void apply_operand(YamlReader& r, const YAML::Node& node, const std::string& pat
     if (auto v = r.choice(n, child_path(path, "format"), operand_formats(), "format")) out.format = *v;
   }
   if (const YAML::Node n = node["rounding"]; n.IsDefined()) {
-    if (auto v = r.choice(n, child_path(path, "rounding"), operand_roundings(), "rounding")) out.rounding = *v;
+    if (auto v = r.choice(n, child_path(path, "rounding"), operand_roundings(), "rounding"))
+      out.rounding = *v;
   }
   if (const YAML::Node n = node["scale"]; n.IsDefined()) {
     if (auto v = r.choice(n, child_path(path, "scale"), operand_scales(), "scale")) out.scale = *v;
@@ -66,8 +67,9 @@ void check_operand(YamlReader& r, SourceLoc at, const std::string& path, const O
   const OperandEntry plain;
   if (o.format == "bf16" && (o.rounding != plain.rounding || o.scale != plain.scale || o.hadamard != 0 ||
                              o.random_signs || o.trust_mask)) {
-    error("format bf16 is not quantized; rounding, scale, hadamard, random_signs and trust_mask "
-                      "have no effect (remove them or pick a quantized format)");
+    error(
+        "format bf16 is not quantized; rounding, scale, hadamard, random_signs and trust_mask "
+        "have no effect (remove them or pick a quantized format)");
   }
   if (std::string why = format_combination_problem(o.format, o.rounding, o.scale); !why.empty()) error(why);
   if (o.random_signs && o.hadamard == 0) {
@@ -82,8 +84,10 @@ void check_operand(YamlReader& r, SourceLoc at, const std::string& path, const O
 void parse_operands(YamlReader& r, const YAML::Node& node, const std::string& path, SchemeEntry& s) {
   OperandEntry fwd_group, bwd_group;
   std::set<std::string> reported;
-  if (const YAML::Node n = node["fwd"]; n.IsDefined()) apply_operand(r, n, child_path(path, "fwd"), fwd_group);
-  if (const YAML::Node n = node["bwd"]; n.IsDefined()) apply_operand(r, n, child_path(path, "bwd"), bwd_group);
+  if (const YAML::Node n = node["fwd"]; n.IsDefined())
+    apply_operand(r, n, child_path(path, "fwd"), fwd_group);
+  if (const YAML::Node n = node["bwd"]; n.IsDefined())
+    apply_operand(r, n, child_path(path, "bwd"), bwd_group);
   for (size_t i = 0; i < kOperandNames.size(); ++i) {
     const bool forward = i < 2;
     const std::string group = forward ? "fwd" : "bwd";
@@ -184,7 +188,8 @@ void parse_schemes(YamlReader& r, const YAML::Node& node, std::vector<SchemeEntr
       continue;
     }
     if (auto [it, inserted] = names.emplace(s.name, i); !inserted) {
-      r.error(s.loc, ip, fmt::format("duplicate scheme name '{}' (first at {})", s.name, index_path(path, it->second)));
+      r.error(s.loc, ip,
+              fmt::format("duplicate scheme name '{}' (first at {})", s.name, index_path(path, it->second)));
       continue;
     }
     bool duplicate = false;

@@ -1,18 +1,18 @@
 // train:, eval:, checkpoint: and retry: — hyper-parameters shared by every run of the sweep.
-#include "edit_distance.h"
-#include "section_parsers.h"
-
 #include <fmt/format.h>
 
 #include <array>
+
+#include "edit_distance.h"
+#include "section_parsers.h"
 
 namespace lps::config::detail {
 
 namespace {
 
 constexpr std::array<std::string_view, 10> kTrainKeys{
-    "lr",      "final_lr_ratio", "warmup_fraction", "warmup_start_ratio", "weight_decay",
-    "betas",   "grad_clip",      "batch_seqs",      "micro_batch_seqs",   "seq_len"};
+    "lr",    "final_lr_ratio", "warmup_fraction", "warmup_start_ratio", "weight_decay",
+    "betas", "grad_clip",      "batch_seqs",      "micro_batch_seqs",   "seq_len"};
 constexpr std::array<std::string_view, 4> kPowerLawKeys{"rule", "base_lr", "base_params", "exponent"};
 constexpr std::array<std::string_view, 1> kLrRules{"power_law"};
 constexpr std::array<std::string_view, 1> kLrWords{"paper"};
@@ -30,7 +30,8 @@ constexpr int64_t kMaxEvalTokens = 1'000'000'000'000;
 
 // Sets `dst` from node[key] (when present) through `read`.
 template <typename T, typename Read>
-void optional_field(const YAML::Node& node, std::string_view key, const std::string& path, T& dst, Read read) {
+void optional_field(const YAML::Node& node, std::string_view key, const std::string& path, T& dst,
+                    Read read) {
   const YAML::Node n = node[std::string(key)];
   if (!n.IsDefined()) return;
   if (auto v = read(n, child_path(path, key))) dst = static_cast<T>(*v);
@@ -39,7 +40,8 @@ void optional_field(const YAML::Node& node, std::string_view key, const std::str
 void parse_power_law(YamlReader& r, const YAML::Node& node, const std::string& path, LrSpec& out) {
   if (!r.check_map(node, path, kPowerLawKeys)) return;
   out.rule = LrRule::kPowerLaw;
-  if (r.require(node, "rule", path)) (void)r.choice(node["rule"], child_path(path, "rule"), kLrRules, "lr rule");
+  if (r.require(node, "rule", path))
+    (void)r.choice(node["rule"], child_path(path, "rule"), kLrRules, "lr rule");
   if (r.require(node, "base_lr", path)) {
     if (auto v = r.real(node["base_lr"], child_path(path, "base_lr"), 0, kMaxLr, true)) out.base_lr = *v;
   }
@@ -76,9 +78,9 @@ void parse_train(YamlReader& r, const YAML::Node& node, TrainEntry& out) {
   if (const YAML::Node n = node["betas"]; n.IsDefined()) {
     const std::string p = child_path(path, "betas");
     if (!n.IsSequence() || n.size() != 2) {
-      r.error(n, p, fmt::format("expected two numbers [beta1, beta2], got {}", n.IsSequence()
-                                                                            ? fmt::format("a list of {}", n.size())
-                                                                            : describe(n)));
+      r.error(n, p,
+              fmt::format("expected two numbers [beta1, beta2], got {}",
+                          n.IsSequence() ? fmt::format("a list of {}", n.size()) : describe(n)));
     } else {
       if (auto v = r.real(n[0], index_path(p, 0), 0, 1, false, true)) out.beta1 = *v;
       if (auto v = r.real(n[1], index_path(p, 1), 0, 1, false, true)) out.beta2 = *v;
@@ -131,17 +133,19 @@ void parse_lr(YamlReader& r, const YAML::Node& train, const std::vector<ModelEnt
     }
     return;
   } else {
-    r.error(node, path,
-            fmt::format("expected a number, 'paper', a table by model name or a rule, got {}", describe(node)));
+    r.error(
+        node, path,
+        fmt::format("expected a number, 'paper', a table by model name or a rule, got {}", describe(node)));
     return;
   }
   // Paper rule: every model must be a preset of its original shape.
   for (size_t i = 0; i < models.size(); ++i) {
     if (models[i].paper_lr == 0) {
-      r.error(models[i].loc, index_path("models", i),
-              fmt::format("'{}' has no paper learning rate (not an unchanged preset); set train.lr to a number, "
-                          "a table by model name or a rule",
-                          models[i].name));
+      r.error(
+          models[i].loc, index_path("models", i),
+          fmt::format("'{}' has no paper learning rate (not an unchanged preset); set train.lr to a number, "
+                      "a table by model name or a rule",
+                      models[i].name));
     }
   }
 }
@@ -172,7 +176,8 @@ void parse_retry(YamlReader& r, const YAML::Node& node, RetryEntry& out) {
   const std::string path = "retry";
   if (!node.IsDefined() || !r.check_map(node, path, kRetryKeys)) return;
   if (const YAML::Node n = node["max_attempts"]; n.IsDefined()) {
-    if (auto v = r.integer(n, child_path(path, "max_attempts"), 1, 100)) out.max_attempts = static_cast<int>(*v);
+    if (auto v = r.integer(n, child_path(path, "max_attempts"), 1, 100))
+      out.max_attempts = static_cast<int>(*v);
   }
   if (const YAML::Node n = node["backoff_s"]; n.IsDefined()) {
     if (auto v = r.real(n, child_path(path, "backoff_s"), 0, kMaxBackoffS)) out.backoff_s = *v;

@@ -2,11 +2,11 @@
 // (Undefined when the section is absent) and reports problems through the YamlReader.
 #pragma once
 
-#include "yaml_reader.h"
-
 #include <lps/config/sweep_spec.h>
 
 #include <string>
+
+#include "yaml_reader.h"
 
 namespace lps::config::detail {
 
@@ -15,7 +15,8 @@ namespace lps::config::detail {
                                                              const std::string& path, const std::string& dir);
 
 // check_paths: each data path/glob must match readable files (LoadOptions::check_data_paths).
-void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths, DataEntry& out);
+void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths,
+                DataEntry& out);
 // `node` is present. `train_seq_len` (0 = unset) overrides the presets' sequence lengths.
 void parse_models(YamlReader& r, const YAML::Node& node, int train_seq_len, std::vector<ModelEntry>& out);
 void parse_token_budgets(YamlReader& r, const YAML::Node& tokens, const YAML::Node& per_param,

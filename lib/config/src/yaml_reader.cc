@@ -1,18 +1,20 @@
 #include "yaml_reader.h"
 
-#include "edit_distance.h"
-
 #include <fmt/format.h>
 
 #include <charconv>
 #include <cmath>
 #include <map>
 
+#include "edit_distance.h"
+
 namespace lps::config::detail {
 
 namespace {
 
-bool is_quoted(const YAML::Node& node) { return node.Tag() == "!"; }
+bool is_quoted(const YAML::Node& node) {
+  return node.Tag() == "!";
+}
 
 std::string join(std::span<const std::string_view> words) {
   std::string out;
@@ -37,7 +39,9 @@ std::string child_path(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
 
-std::string index_path(const std::string& path, size_t index) { return fmt::format("{}[{}]", path, index); }
+std::string index_path(const std::string& path, size_t index) {
+  return fmt::format("{}[{}]", path, index);
+}
 
 SourceLoc loc_of(const YAML::Node& node) {
   if (!node.IsDefined()) return {};
@@ -57,7 +61,8 @@ std::string describe(const YAML::Node& node) {
 
 void YamlReader::error(const YAML::Node& at, const std::string& path, std::string message) {
   if (!at.IsDefined() || at.IsNull()) {
-    if (auto it = key_locs_.find(path); it != key_locs_.end()) return error(it->second, path, std::move(message));
+    if (auto it = key_locs_.find(path); it != key_locs_.end())
+      return error(it->second, path, std::move(message));
   }
   error(loc_of(at), path, std::move(message));
 }
@@ -129,8 +134,9 @@ std::optional<int64_t> YamlReader::integer(const YAML::Node& node, const std::st
     return std::nullopt;
   }
   if (value < lo || value > hi) {
-    error(node, path, hi == INT64_MAX ? fmt::format("must be at least {}, got {}", lo, value)
-                                      : fmt::format("must be between {} and {}, got {}", lo, hi, value));
+    error(node, path,
+          hi == INT64_MAX ? fmt::format("must be at least {}, got {}", lo, value)
+                          : fmt::format("must be between {} and {}, got {}", lo, hi, value));
     return std::nullopt;
   }
   return value;
@@ -173,7 +179,8 @@ std::optional<std::string> YamlReader::string(const YAML::Node& node, const std:
 }
 
 std::optional<std::string> YamlReader::choice(const YAML::Node& node, const std::string& path,
-                                              std::span<const std::string_view> choices, std::string_view what) {
+                                              std::span<const std::string_view> choices,
+                                              std::string_view what) {
   std::optional<std::string> text = string(node, path);
   if (!text) return std::nullopt;
   for (std::string_view c : choices) {
@@ -222,7 +229,8 @@ std::optional<int64_t> YamlReader::token_count(const YAML::Node& node, const std
   }
   if (*value < lo || *value > hi) {
     error(node, path,
-          fmt::format("must be between {} and {}, got {}", with_commas(lo), with_commas(hi), with_commas(*value)));
+          fmt::format("must be between {} and {}, got {}", with_commas(lo), with_commas(hi),
+                      with_commas(*value)));
     return std::nullopt;
   }
   return value;
@@ -251,9 +259,11 @@ std::optional<int64_t> parse_count(std::string_view text) {
   int64_t multiplier = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'K': case 'k': multiplier = 1'000; break;
+      case 'K':
+      case 'k': multiplier = 1'000; break;
       case 'M': multiplier = 1'000'000; break;
-      case 'B': case 'G': multiplier = 1'000'000'000; break;
+      case 'B':
+      case 'G': multiplier = 1'000'000'000; break;
       case 'T': multiplier = 1'000'000'000'000; break;
       default: break;
     }
@@ -263,7 +273,8 @@ std::optional<int64_t> parse_count(std::string_view text) {
   // Decimal digits exactly: "1.5" with M -> 1,500,000 (no binary rounding; counts above 2^53 stay exact).
   const size_t dot = text.find('.');
   const std::string_view int_part = text.substr(0, dot);
-  const std::string_view frac_part = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  const std::string_view frac_part =
+      dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
   auto all_digits = [](std::string_view s) {
     for (char c : s) {
       if (c < '0' || c > '9') return false;
@@ -306,6 +317,8 @@ std::string with_commas(int64_t value) {
   return value < 0 ? "-" + out : out;
 }
 
-std::string number_text(double value) { return fmt::format("{}", value); }
+std::string number_text(double value) {
+  return fmt::format("{}", value);
+}
 
 }  // namespace lps::config::detail

@@ -1,8 +1,7 @@
+#include <fmt/format.h>
 #include <lps/core/diagnostic.h>
 #include <lps/plan/expand.h>
 #include <lps/plan/model_size.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -75,10 +74,11 @@ std::vector<Budget> budgets_for(const config::SweepSpec& sweep, const config::Mo
   auto add = [&](double wanted, config::SourceLoc loc, std::string key_path, const std::string& what) {
     const double steps = std::round(wanted / static_cast<double>(step));
     if (steps < 1) {
-      problems.add(Diagnostic{sweep.file, loc.line, loc.col, key_path,
-                              fmt::format("{} is less than one optimizer step of model '{}' ({} sequences × {} "
-                                          "tokens = {}); raise the budget or shrink train.batch_seqs",
-                                          what, m.name, sweep.train.batch_seqs, m.seq_len, step)});
+      problems.add(
+          Diagnostic{sweep.file, loc.line, loc.col, key_path,
+                     fmt::format("{} is less than one optimizer step of model '{}' ({} sequences × {} "
+                                 "tokens = {}); raise the budget or shrink train.batch_seqs",
+                                 what, m.name, sweep.train.batch_seqs, m.seq_len, step)});
       return;
     }
     out.push_back(Budget{static_cast<int64_t>(steps) * step, loc, std::move(key_path)});
@@ -86,8 +86,8 @@ std::vector<Budget> budgets_for(const config::SweepSpec& sweep, const config::Mo
   const bool one_count = sweep.tokens.counts.size() == 1;
   for (size_t i = 0; i < sweep.tokens.counts.size(); ++i) {
     const int64_t d = sweep.tokens.counts[i];
-    add(static_cast<double>(d), sweep.tokens.count_locs[i], one_count ? "tokens" : fmt::format("tokens[{}]", i),
-        fmt::format("{} tokens", d));
+    add(static_cast<double>(d), sweep.tokens.count_locs[i],
+        one_count ? "tokens" : fmt::format("tokens[{}]", i), fmt::format("{} tokens", d));
   }
   const bool one_ratio = sweep.tokens.per_param.size() == 1;
   for (size_t i = 0; i < sweep.tokens.per_param.size(); ++i) {
@@ -97,8 +97,10 @@ std::vector<Budget> budgets_for(const config::SweepSpec& sweep, const config::Mo
         one_ratio ? "tokens_per_param" : fmt::format("tokens_per_param[{}]", i),
         fmt::format("{} × N ({}) = {:.0f} tokens", ratio, n_params, d));
   }
-  std::stable_sort(out.begin(), out.end(), [](const Budget& a, const Budget& b) { return a.tokens < b.tokens; });
-  out.erase(std::unique(out.begin(), out.end(), [](const Budget& a, const Budget& b) { return a.tokens == b.tokens; }),
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Budget& a, const Budget& b) { return a.tokens < b.tokens; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Budget& a, const Budget& b) { return a.tokens == b.tokens; }),
             out.end());
   return out;
 }

@@ -1,7 +1,6 @@
+#include <fmt/format.h>
 #include <lps/core/sha256.h>
 #include <lps/plan/run_key.h>
-
-#include <fmt/format.h>
 
 namespace lps::plan {
 
@@ -30,9 +29,9 @@ std::string relative_to_root(const std::string& path, const std::string& root) {
 }
 
 std::string operand_text(const OperandSpec& o) {
-  return fmt::format("format:{},rounding:{},scale:{},hadamard:{},random_signs:{},trust_mask:{}", escaped(o.format),
-                     escaped(o.rounding), escaped(o.scale), o.hadamard, o.random_signs ? 1 : 0,
-                     o.trust_mask ? 1 : 0);
+  return fmt::format("format:{},rounding:{},scale:{},hadamard:{},random_signs:{},trust_mask:{}",
+                     escaped(o.format), escaped(o.rounding), escaped(o.scale), o.hadamard,
+                     o.random_signs ? 1 : 0, o.trust_mask ? 1 : 0);
 }
 
 std::string compact_count(int64_t tokens) {
@@ -83,7 +82,8 @@ std::string canonical_form(const RunSpec& s) {
   line("optim.grad_clip", s.optim.grad_clip);
   line("optim.batch_seqs", s.optim.batch_seqs);
   // 0 means "no accumulation", the same run as micro_batch_seqs == batch_seqs.
-  line("optim.micro_batch_seqs", s.optim.micro_batch_seqs == 0 ? s.optim.batch_seqs : s.optim.micro_batch_seqs);
+  line("optim.micro_batch_seqs",
+       s.optim.micro_batch_seqs == 0 ? s.optim.batch_seqs : s.optim.micro_batch_seqs);
   line("eval.every_steps", s.eval.every_steps);
   line("eval.tokens", s.eval.tokens);
   line("data.kind", escaped(s.data.kind));
@@ -97,10 +97,13 @@ std::string canonical_form(const RunSpec& s) {
   return out;
 }
 
-std::string run_key(const RunSpec& spec) { return sha256_hex(canonical_form(spec)); }
+std::string run_key(const RunSpec& spec) {
+  return sha256_hex(canonical_form(spec));
+}
 
 std::string run_label(const RunSpec& spec) {
-  return fmt::format("{}_D{}_{}_s{}", spec.model.preset, compact_count(spec.tokens), spec.scheme.name, spec.seed);
+  return fmt::format("{}_D{}_{}_s{}", spec.model.preset, compact_count(spec.tokens), spec.scheme.name,
+                     spec.seed);
 }
 
 }  // namespace lps::plan

@@ -10,8 +10,9 @@ namespace {
 using nlohmann::ordered_json;
 
 ordered_json operand_json(const OperandSpec& o) {
-  return ordered_json{{"format", o.format},     {"rounding", o.rounding},         {"scale", o.scale},
-                      {"hadamard", o.hadamard}, {"random_signs", o.random_signs}, {"trust_mask", o.trust_mask}};
+  return ordered_json{
+      {"format", o.format},     {"rounding", o.rounding},         {"scale", o.scale},
+      {"hadamard", o.hadamard}, {"random_signs", o.random_signs}, {"trust_mask", o.trust_mask}};
 }
 
 // Reads obj[key] into dst when present; a wrong type throws IoError naming `path`.
@@ -40,7 +41,8 @@ void read(const ordered_json& obj, const char* key, const std::string& path, T& 
       dst = it->template get<T>();
     }
   } catch (const std::exception&) {
-    throw IoError(fmt::format("run spec JSON: field '{}{}' has the wrong type ({})", path, key, it->type_name()));
+    throw IoError(
+        fmt::format("run spec JSON: field '{}{}' has the wrong type ({})", path, key, it->type_name()));
   }
 }
 
@@ -49,7 +51,8 @@ const ordered_json& object_at(const ordered_json& obj, const char* key, const st
   const auto it = obj.find(key);
   if (it == obj.end()) return kEmpty;
   if (!it->is_object()) {
-    throw IoError(fmt::format("run spec JSON: field '{}{}' must be an object, got {}", path, key, it->type_name()));
+    throw IoError(
+        fmt::format("run spec JSON: field '{}{}' must be an object, got {}", path, key, it->type_name()));
   }
   return *it;
 }

@@ -17,7 +17,8 @@ std::vector<PlannedRun> plan_sweep(const config::SweepSpec& sweep) {
   return out;
 }
 
-SubmissionDiff diff_with_store(const std::vector<PlannedRun>& planned, const std::set<std::string>& stored_keys) {
+SubmissionDiff diff_with_store(const std::vector<PlannedRun>& planned,
+                               const std::set<std::string>& stored_keys) {
   SubmissionDiff diff;
   std::set<std::string> planned_keys;
   for (const PlannedRun& run : planned) {

@@ -15,8 +15,8 @@
 namespace lps::config {
 
 struct LoadOptions {
-  size_t max_bytes = 1 << 20;  // sweep files are small; a larger file is refused
-  int max_depth = 32;          // nesting of YAML collections; sweeps need 4
+  size_t max_bytes = 1 << 20;    // sweep files are small; a larger file is refused
+  int max_depth = 32;            // nesting of YAML collections; sweeps need 4
   bool check_data_paths = true;  // data paths/globs (and a tokenizer model) must match readable files;
                                  // false validates a sweep on a machine that does not hold its data
 };

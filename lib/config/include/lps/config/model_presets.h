@@ -16,8 +16,8 @@ struct ModelPreset {
   int d_model = 0;
   int n_heads = 0;
   int head_dim = 0;
-  int seq_len = 0;   // default sequence length for this size
-  double lr = 0;     // paper learning rate (ours for the tiny sizes)
+  int seq_len = 0;  // default sequence length for this size
+  double lr = 0;    // paper learning rate (ours for the tiny sizes)
 };
 
 // Paper sizes 30M, 50M, 100M, 200M, 430M, 800M, then tiny-xs, tiny-s, tiny-m, tiny-l.

@@ -10,11 +10,11 @@
 
 namespace lps::config {
 
-[[nodiscard]] std::span<const std::string_view> scheme_preset_names();   // bf16 fp8 ... quartet2
-[[nodiscard]] std::span<const std::string_view> operand_formats();       // bf16 fp8_e4m3 ... int8
-[[nodiscard]] std::span<const std::string_view> operand_roundings();     // rtn sr
-[[nodiscard]] std::span<const std::string_view> operand_scales();        // absmax absmax_3_4 ...
-[[nodiscard]] std::span<const int> hadamard_sizes();                     // 0 16 32 64 128
+[[nodiscard]] std::span<const std::string_view> scheme_preset_names();  // bf16 fp8 ... quartet2
+[[nodiscard]] std::span<const std::string_view> operand_formats();      // bf16 fp8_e4m3 ... int8
+[[nodiscard]] std::span<const std::string_view> operand_roundings();    // rtn sr
+[[nodiscard]] std::span<const std::string_view> operand_scales();       // absmax absmax_3_4 ...
+[[nodiscard]] std::span<const int> hadamard_sizes();                    // 0 16 32 64 128
 
 // Why a quantized format cannot take this rounding and scale ("" when it can): the combination rules of
 // lps::quant::operand_problems, repeated so a sweep is refused before any run starts (tests/plan checks

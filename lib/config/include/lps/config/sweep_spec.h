@@ -27,9 +27,9 @@ struct ModelEntry {
   int d_model = 0;
   int n_heads = 0;
   int head_dim = 0;
-  int d_ff = 0;        // 256·⌈⌊8d/3⌋/256⌉ unless the entry gives it
-  int seq_len = 0;     // entry's seq_len, else train.seq_len, else the preset's (paper 512)
-  double paper_lr = 0; // the preset's learning rate (train.lr: paper); 0 for explicit shapes
+  int d_ff = 0;         // 256·⌈⌊8d/3⌋/256⌉ unless the entry gives it
+  int seq_len = 0;      // entry's seq_len, else train.seq_len, else the preset's (paper 512)
+  double paper_lr = 0;  // the preset's learning rate (train.lr: paper); 0 for explicit shapes
   SourceLoc loc;
 };
 
@@ -68,7 +68,7 @@ struct DataEntry {
   uint64_t seed = 0;
   double heldout_fraction = 0.01;
   int synthetic_order = 0;
-  std::string root;                 // the sweep file's folder: relative paths were resolved against it
+  std::string root;  // the sweep file's folder: relative paths were resolved against it
 };
 
 enum class LrRule {
@@ -120,23 +120,23 @@ struct RetryEntry {
 // The `fit:` section, for the fitter to read; parameter names are a (= ln A), alpha, b (= ln B), beta,
 // e (= ln E), gamma (quartet form only).
 struct FitEntry {
-  bool present = false;                                  // the file has a fit: section
-  std::string form = "quartet";                          // quartet | chinchilla | quest
-  std::string baseline = "bf16";                         // a scheme name of this sweep
-  double huber_delta = 0;                                // resolved: 1e-4 quartet/quest, 1e-3 chinchilla
-  std::string start_grid = "paper";                      // paper | custom (then start_values holds it)
+  bool present = false;                                     // the file has a fit: section
+  std::string form = "quartet";                             // quartet | chinchilla | quest
+  std::string baseline = "bf16";                            // a scheme name of this sweep
+  double huber_delta = 0;                                   // resolved: 1e-4 quartet/quest, 1e-3 chinchilla
+  std::string start_grid = "paper";                         // paper | custom (then start_values holds it)
   std::map<std::string, std::vector<double>> start_values;  // parameter -> start values (custom grid)
-  int bootstrap = 200;                                   // resamples for uncertainty; 0 = none
+  int bootstrap = 200;                                      // resamples for uncertainty; 0 = none
   uint64_t bootstrap_seed = 0;
-  std::map<std::string, double> fixed;                   // parameter -> value held fixed
+  std::map<std::string, double> fixed;  // parameter -> value held fixed
 };
 
 struct SweepSpec {
-  std::string file;             // the sweep file as given (diagnostics use it)
-  std::string dir;              // its folder, absolute
+  std::string file;  // the sweep file as given (diagnostics use it)
+  std::string dir;   // its folder, absolute
   std::string name;
-  std::string store;            // absolute path of the SQLite store
-  std::string output;           // absolute folder for plots and exports
+  std::string store;   // absolute path of the SQLite store
+  std::string output;  // absolute folder for plots and exports
   DataEntry data;
   std::vector<ModelEntry> models;
   TokenBudgets tokens;
@@ -147,7 +147,7 @@ struct SweepSpec {
   CheckpointEntry checkpoint;
   RetryEntry retry;
   int64_t log_every_steps = 10;
-  int64_t max_runs = 10000;     // grids larger than this are refused
+  int64_t max_runs = 10000;  // grids larger than this are refused
   FitEntry fit;
 };
 
