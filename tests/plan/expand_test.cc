@@ -37,6 +37,20 @@ TEST(Expand, TheQuickstartSweepHas27Runs) {
   EXPECT_EQ(runs.size(), 27u);
 }
 
+TEST(Expand, TheGpuSweepHas45RunsOfPaperSizes) {
+  config::LoadOptions options;
+  options.check_data_paths = false;  // its corpus lives on the GPU machine
+  const auto runs = expand(config::load_sweep_file(
+      (std::filesystem::path(LPS_SOURCE_DIR) / "sweeps/gpu-h100.yaml").string(), options));
+  EXPECT_EQ(runs.size(), 45u);
+  for (const RunSpec& r : runs) {
+    EXPECT_EQ(r.optim.batch_seqs * r.model.seq_len * (r.tokens / (r.optim.batch_seqs * r.model.seq_len)), r.tokens);
+    const double ratio = static_cast<double>(r.tokens) / static_cast<double>(r.n_params);
+    EXPECT_TRUE(std::abs(ratio - 25) < 0.5 || std::abs(ratio - 50) < 0.5 || std::abs(ratio - 100) < 0.5)
+        << run_label(r) << " D/N = " << ratio;
+  }
+}
+
 TEST(Expand, OrderIsModelsThenIncreasingBudgetsThenSchemesThenSeeds) {
   const auto runs = expand(sweep_from(R"(name: order
 models: [tiny-s, tiny-xs]
