@@ -26,13 +26,15 @@ __device__ __forceinline__ int swizzle_row(int r) { return (r & ~7) | ((r + (r >
 template <device::Pass kPass, typename In, int kH>
 __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams p) {
   using namespace device;
+  __shared__ float tile[kTileCols * kPitch];
+  __shared__ uint8_t sign_bytes[kTileRows / kVec];  // random signs of the tile's 128 K positions
   const float A = kPass == Pass::kQuantize ? tensor_amax(p) : 0.0f;
   if (kPass == Pass::kQuantize && blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) write_tensor_scale(p);
-  __shared__ float tile[kTileCols * kPitch];
   const In* __restrict__ x = static_cast<const In*>(p.x);
   const int64_t r0 = static_cast<int64_t>(blockIdx.y) * kTileRows;
   const int64_t c0 = static_cast<int64_t>(blockIdx.x) * kTileCols;
   const int tid = static_cast<int>(threadIdx.x);
+  if (p.random_signs && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
 
   // Stage: linear index L = it*256 + tid -> (r = L / 32, c = L % 32); a warp reads 32 columns of a row.
 #pragma unroll 4
@@ -50,9 +52,10 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
   const int lane = tid & 31;
   const int warp = tid >> 5;
   const int j = lane & 15;  // row chunk: rows 8j .. 8j+7 of the tile
+  float acc = 0.0f;
 #pragma unroll
   for (int pass = 0; pass < 2; ++pass) {
-    const int pair = pass * (kThreads / 32) + warp;           // 0..15
+    const int pair = pass * (kThreads / 32) + warp;  // 0..15
     const int c = 8 * (pair >> 2) + (pair & 3) + (lane >= 16 ? 4 : 0);
     float v[kVec];
 #pragma unroll
@@ -62,9 +65,12 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
     pos.k0 = r0 + 8 * j;
     pos.K = p.rows;
     pos.out_rows = p.cols;
+    pos.off = pos.row * pos.K + pos.k0;
+    pos.signs = p.random_signs ? sign_bytes[j] : 0u;
     pos.active = pos.row < p.cols && pos.k0 < p.rows;
-    run_chunk<kPass, kH>(v, pos, p, lane, A);
+    run_chunk<kPass, kH>(v, pos, p, lane, A, acc);
   }
+  if constexpr (kPass == Pass::kAmax) publish_amax<kThreads>(acc, p);
 }
 
 template <typename In, int kH>

@@ -1,10 +1,14 @@
 // The fused quantizer along rows: x [rows, cols] row-major, groups of consecutive elements of a row
-// (K = cols). Each thread takes 8 consecutive elements (one 16-byte BF16 load or two FP32 loads); a row is
-// a whole number of groups and Hadamard blocks, so the flat element order can be walked directly.
+// (K = cols). Each thread takes 8 consecutive elements (one 16-byte BF16 load or two FP32 loads).
+//
+// Mapping: with C = cols/8 chunks per row and S = the grid's thread count chosen as a multiple of C, global
+// thread g always owns chunk column c = g mod C and walks rows g/C, g/C + S/C, ... — so its K positions,
+// and the random signs drawn for them, are fixed: 8 sign hashes per thread per launch, no division in the
+// loop. Groups and Hadamard blocks never straddle rows (cols is a multiple of both), so a lane group is
+// always wholly active or wholly idle; the loop runs while any lane of the warp has a row (warp-uniform,
+// as the shuffles need).
 #include "device/quantize_dispatch.cuh"
 #include "quantize_launch.h"
-
-#include <lps/kernels/cuda_check.h>
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -13,42 +17,62 @@ namespace lps::kernels {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int64_t kBlocksPerSm = 16;
 
 template <device::Pass kPass, typename In, int kH>
-__global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams p, int64_t n_chunks) {
+__global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams p, int64_t chunks_per_row) {
   using namespace device;
   const int lane = static_cast<int>(threadIdx.x & 31);
   const float A = kPass == Pass::kQuantize ? tensor_amax(p) : 0.0f;
   if (kPass == Pass::kQuantize && blockIdx.x == 0 && threadIdx.x == 0) write_tensor_scale(p);
   const In* __restrict__ x = static_cast<const In*>(p.x);
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  for (int64_t warp_first = static_cast<int64_t>(blockIdx.x) * blockDim.x + (threadIdx.x & ~31u);
-       warp_first < n_chunks; warp_first += stride) {
-    const int64_t chunk = warp_first + lane;
-    ChunkPos pos;
-    pos.active = chunk < n_chunks;
-    pos.K = p.cols;
-    pos.out_rows = p.rows;
+  const int64_t g = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  const int64_t threads = static_cast<int64_t>(gridDim.x) * kThreads;
+  const int64_t row_step = threads / chunks_per_row;  // exact: the launcher makes threads % C == 0
+
+  ChunkPos pos;
+  pos.K = p.cols;
+  pos.out_rows = p.rows;
+  pos.k0 = (g % chunks_per_row) * kVec;
+  pos.row = g / chunks_per_row;
+  pos.signs = p.random_signs ? sign_bits8(p.sign_key, pos.k0) : 0u;
+  float acc = 0.0f;
+  for (;; pos.row += row_step) {
+    pos.active = pos.row < p.rows;
+    if (!__any_sync(kFullMask, pos.active)) break;
+    pos.off = pos.row * p.cols + pos.k0;
     float v[kVec] = {};
-    if (pos.active) {
-      load8(x + chunk * kVec, v);
-      const int64_t e0 = chunk * kVec;
-      pos.row = e0 / p.cols;
-      pos.k0 = e0 - pos.row * p.cols;
-    }
-    run_chunk<kPass, kH>(v, pos, p, lane, A);
+    if (pos.active) load8(x + pos.off, v);
+    run_chunk<kPass, kH>(v, pos, p, lane, A, acc);
   }
+  if constexpr (kPass == Pass::kAmax) publish_amax<kThreads>(acc, p);
+}
+
+int64_t gcd(int64_t a, int64_t b) {
+  while (b != 0) {
+    const int64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
 }
 
 template <typename In, int kH>
 void launch_rows(const QuantizeParams& p, int sm_count, cudaStream_t stream) {
   using device::Pass;
-  const int64_t n_chunks = p.rows * p.cols / device::kVec;
-  const int64_t blocks_needed = (n_chunks + kThreads - 1) / kThreads;
-  const int64_t max_blocks = static_cast<int64_t>(sm_count) * 16;
-  const int blocks = static_cast<int>(blocks_needed < max_blocks ? blocks_needed : max_blocks);
-  if (p.format != QFormat::kMxfp4) quantize_rows_kernel<Pass::kAmax, In, kH><<<blocks, kThreads, 0, stream>>>(p, n_chunks);
-  quantize_rows_kernel<Pass::kQuantize, In, kH><<<blocks, kThreads, 0, stream>>>(p, n_chunks);
+  const int64_t chunks_per_row = p.cols / device::kVec;
+  const int64_t total = p.rows * chunks_per_row;
+  // Blocks: enough for every chunk (at most ~16 per SM), rounded up to make the thread count a multiple
+  // of chunks_per_row.
+  const int64_t unit = chunks_per_row / gcd(chunks_per_row, kThreads);
+  int64_t blocks = (total + kThreads - 1) / kThreads;
+  const int64_t cap = static_cast<int64_t>(sm_count) * kBlocksPerSm;
+  if (blocks > cap) blocks = cap;
+  blocks = (blocks + unit - 1) / unit * unit;
+  const int grid = static_cast<int>(blocks);
+  if (p.format != QFormat::kMxfp4)
+    quantize_rows_kernel<Pass::kAmax, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
+  quantize_rows_kernel<Pass::kQuantize, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
 }
 
 template <typename In>

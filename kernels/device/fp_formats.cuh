@@ -52,9 +52,10 @@ __device__ __forceinline__ uint32_t e2m1_sr(float y, float u) {
   const float a = fabsf(y);
   uint32_t lo = e2m1_floor_index(a);
   if (lo < 7u) {
-    const float lo_v = e2m1_magnitude(lo);
-    const float hi_v = e2m1_magnitude(lo + 1u);
-    const float p = (a - lo_v) / (hi_v - lo_v);
+    // Grid spacing above lo: 0.5 below 2, 1 in [2, 4), 2 in [4, 6]; (a - lo) is exact and multiplying by
+    // the spacing's reciprocal equals the reference's exact division by it.
+    const float inv_spacing = lo < 4u ? 2.0f : (lo < 6u ? 1.0f : 0.5f);
+    const float p = __fmul_rn(__fsub_rn(a, e2m1_magnitude(lo)), inv_spacing);
     lo += (u < p) ? 1u : 0u;
   }
   return e2m1_sign(y) | lo;

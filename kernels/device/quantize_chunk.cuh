@@ -28,17 +28,27 @@ struct ChunkPos {
   int64_t k0 = 0;
   int64_t K = 0;
   int64_t out_rows = 0;
+  int64_t off = 0;      // row·K + k0: offset of the chunk in the [out_rows, K] outputs, SR counter base
+  uint32_t signs = 0;   // random signs of k0 .. k0+7: bit i set = negate (sign_bits8)
   bool active = false;  // false for padding lanes (they still take part in shuffles, with zeros)
 
-  [[nodiscard]] __device__ int64_t offset() const { return row * K + k0; }
+  [[nodiscard]] __device__ int64_t offset() const { return off; }
 };
+
+// Bits of random_sign(key, k0 + i) for i = 0..7 (bit set = -1): the top bit of each hash.
+__device__ __forceinline__ uint32_t sign_bits8(uint64_t key, int64_t k0) {
+  uint32_t bits = 0;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) bits |= (hash32(key, static_cast<uint64_t>(k0 + i)) >> 31) << i;
+  return bits;
+}
 
 template <int kH>
 __device__ __forceinline__ void rotate_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
                                              int lane) {
   if (p.random_signs) {
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = apply_random_sign(v[i], p.sign_key, static_cast<uint64_t>(pos.k0 + i));
+    for (int i = 0; i < kVec; ++i) v[i] = __uint_as_float(__float_as_uint(v[i]) ^ (((pos.signs >> i) & 1u) << 31));
   }
   if constexpr (kH > 0) {
     hadamard_unnormalised<kH>(v, lane % (kH / kVec));
@@ -202,8 +212,8 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
     const float d = tree_sum<kLanes>(den);
     float corr = d > 0.0f ? __fdiv_rn(n, d) : 1.0f;
     if (!is_finite(corr)) corr = 1.0f;
-    const int64_t block = pos.k0 / kNvGroup;
-    const float u = uniform01(p.sr_key, static_cast<uint64_t>(pos.row * (pos.K / kNvGroup) + block));
+    // row·(K/16) + block == (row·K + k0) / 16
+    const float u = uniform01(p.sr_key, static_cast<uint64_t>(pos.offset() / kNvGroup));
     s.code = fp8_sr<true>(__fmul_rn(e4m3_value(s.code), corr), u);
     s.S = __fmul_rn(e4m3_value(s.code), T);
   }

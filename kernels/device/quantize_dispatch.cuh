@@ -7,8 +7,9 @@
 
 namespace lps::kernels::device {
 
+// This chunk's contribution to A: max |v| over its finite rotated values (0 for padding lanes).
 template <int kH>
-__device__ __forceinline__ void amax_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p, int lane) {
+__device__ __forceinline__ float amax_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p, int lane) {
   rotate_chunk<kH>(v, pos, p, lane);
   float a = 0.0f;
   if (pos.active) {
@@ -17,9 +18,23 @@ __device__ __forceinline__ void amax_chunk(float (&v)[kVec], const ChunkPos& pos
       if (is_finite(v[i])) a = fmaxf(a, fabsf(v[i]));
     }
   }
+  return a;
+}
+
+// Block-wide max of each thread's running A, then one atomicMax per block (non-negative floats order like
+// their bit patterns). Every thread of the block must call it.
+template <int kThreads>
+__device__ __forceinline__ void publish_amax(float a, const QuantizeParams& p) {
+  __shared__ float warp_max[kThreads / 32];
   a = group_max<32>(a);
-  // Non-negative floats order like their bit patterns.
-  if (lane == 0 && a > 0.0f) atomicMax(reinterpret_cast<unsigned int*>(p.workspace), __float_as_uint(a));
+  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = a;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float m = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kThreads / 32; ++w) m = fmaxf(m, warp_max[w]);
+    if (m > 0.0f) atomicMax(reinterpret_cast<unsigned int*>(p.workspace), __float_as_uint(m));
+  }
 }
 
 template <int kH>
@@ -41,11 +56,12 @@ __device__ __forceinline__ float tensor_amax(const QuantizeParams& p) {
 
 enum class Pass { kAmax, kQuantize };
 
+// One chunk of either pass; `acc` accumulates the amax pass's running max.
 template <Pass kPass, int kH>
 __device__ __forceinline__ void run_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p, int lane,
-                                          float A) {
+                                          float A, float& acc) {
   if constexpr (kPass == Pass::kAmax) {
-    amax_chunk<kH>(v, pos, p, lane);
+    acc = fmaxf(acc, amax_chunk<kH>(v, pos, p, lane));
   } else {
     quantize_chunk<kH>(v, pos, p, lane, A);
   }
