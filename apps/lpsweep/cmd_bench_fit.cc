@@ -10,7 +10,7 @@
 
 #include <filesystem>
 
-#include "bench_fit.h"
+#include "bench_commands.h"
 
 namespace lps::cli {
 namespace {
