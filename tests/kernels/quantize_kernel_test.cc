@@ -202,7 +202,7 @@ TEST_P(QuantizeKernel, OtherSeedsDrawOtherBitsAndStillMatch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllSchemes, QuantizeKernel, testing::ValuesIn(cases()),
-                         [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+                         [](const testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 TEST(QuantizeKernelDispatch, DeclinesCasesItDoesNotCoverWithAReason) {
   if (!ops::cuda_available()) GTEST_SKIP() << "no CUDA device visible";
