@@ -200,7 +200,7 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
   uint32_t m[kVec];
 #pragma unroll
   for (int i = 0; i < kVec; ++i) m[i] = (!nonfinite && fabsf(nv_scaled(v[i], s.S)) <= kE2m1Max) ? 1u : 0u;
-  if (p.scale_rule == QScaleRule::kMsEden && !nonfinite) {
+  if (p.scale_rule == QScaleRule::kMsEden) {  // every lane: the tree sums shuffle with the full mask
     float num[kVec];
     float den[kVec];
 #pragma unroll
@@ -213,9 +213,11 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
     float corr = d > 0.0f ? __fdiv_rn(n, d) : 1.0f;
     if (!is_finite(corr)) corr = 1.0f;
     // row·(K/16) + block == (row·K + k0) / 16
-    const float u = uniform01(p.sr_key, static_cast<uint64_t>(pos.offset() / kNvGroup));
-    s.code = fp8_sr<true>(__fmul_rn(e4m3_value(s.code), corr), u);
-    s.S = __fmul_rn(e4m3_value(s.code), T);
+    if (!nonfinite) {
+      const float u = uniform01(p.sr_key, static_cast<uint64_t>(pos.offset() / kNvGroup));
+      s.code = fp8_sr<true>(__fmul_rn(e4m3_value(s.code), corr), u);
+      s.S = __fmul_rn(e4m3_value(s.code), T);
+    }
   }
   if (nonfinite) {
     s.code = kE4m3Nan;

@@ -85,28 +85,20 @@ __device__ __forceinline__ bool is_quest_family(QScaleRule r) {
   return r == QScaleRule::kQuest || r == QScaleRule::kQuestFloor || r == QScaleRule::kQuestFp32;
 }
 
+// Every lane of the warp must call this (the quest rules' tree sum shuffles with the full mask), including
+// lanes of non-finite groups, which get the NaN scale.
 template <int kLanes>
 __device__ __forceinline__ MxScale mx_group_scale(const float (&v)[kVec], QScaleRule rule) {
   MxScale s;
   const float amax = group_amax<kLanes>(v, s.nonfinite);
-  if (s.nonfinite) {
-    s.code = kE8m0Nan;
-    s.dequant = __uint_as_float(0x7FC00000u);
-    s.fp32 = s.dequant;
-    return s;
-  }
   int code;
   if (is_quest_family(rule)) {
     float sq[kVec];
 #pragma unroll
     for (int i = 0; i < kVec; ++i) sq[i] = __fmul_rn(v[i], v[i]);
-    const float r = sqrtf(tree_sum<kLanes>(sq) / static_cast<float>(kVec * kLanes));
+    const float r = sqrtf(__fdiv_rn(tree_sum<kLanes>(sq), static_cast<float>(kVec * kLanes)));
     const float t = __fmul_rn(kQuestClip, r);
-    if (rule == QScaleRule::kQuestFp32) {
-      s.fp32 = t;
-      s.dequant = t;
-      return s;
-    }
+    s.fp32 = t;
     const int f = exponent_field(t);
     if (rule == QScaleRule::kQuestFloor) {
       code = f;
@@ -115,6 +107,17 @@ __device__ __forceinline__ MxScale mx_group_scale(const float (&v)[kVec], QScale
     }
   } else {
     code = exponent_field(amax) - 2;
+  }
+  if (s.nonfinite) {
+    s.code = kE8m0Nan;
+    s.dequant = __uint_as_float(0x7FC00000u);
+    s.fp32 = s.dequant;
+    return s;
+  }
+  if (rule == QScaleRule::kQuestFp32) {
+    s.code = 0;
+    s.dequant = s.fp32;
+    return s;
   }
   code = max(0, min(254, code));
   s.code = static_cast<uint8_t>(code);
