@@ -46,7 +46,8 @@ def plot_loss_vs_d(data, out_dir, formats):
     cmap = plt.get_cmap("viridis", max(len(sizes), 2))
     ncols = min(len(schemes), 3)
     nrows = math.ceil(len(schemes) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False, sharey=True,
+                             constrained_layout=True)
     for k, s in enumerate(schemes):
         ax = axes[k // ncols][k % ncols]
         for i, n in enumerate(sizes):

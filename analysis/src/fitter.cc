@@ -33,6 +33,7 @@ double robust_cost(const detail::HuberProblem& p, const std::vector<double>& x_f
 
 StartOutcome run_start(const detail::HuberProblem& p, std::vector<double> x0, int max_iterations) {
   StartOutcome out;
+  out.x_free = x0;
   if (!std::isfinite(robust_cost(p, x0))) return out;  // like scipy: residuals not finite at x0 → failed
   using Solver = ceres::TinySolver<detail::SqrtHuberFunction>;
   detail::SqrtHuberFunction f(p);
@@ -144,14 +145,33 @@ FitResult fit_law(const LawForm& law, std::vector<Observation> observations, con
   }
   const size_t num_starts = grid.size();
   std::vector<StartOutcome> outcomes(num_starts);
+  const bool screen = options.screen_iterations > 0 && options.screen_iterations < options.max_iterations;
   detail::parallel_for(num_starts, options.threads, [&](size_t s) {
     std::vector<double> full = base;
     const std::vector<double> values = grid.start(s);
     for (size_t k = 0; k < values.size(); ++k) full[law.index_of(grid.axes[k].first)] = values[k];
     std::vector<double> x0;
     for (int i : problem.free) x0.push_back(full[i]);
-    outcomes[s] = run_start(problem, std::move(x0), options.max_iterations);
+    outcomes[s] = run_start(problem, std::move(x0), screen ? options.screen_iterations : options.max_iterations);
   });
+  if (screen) {
+    // Continue the promising starts from where screening left them (a deterministic choice: it depends on
+    // all screened costs, never on thread timing).
+    std::vector<std::pair<double, size_t>> ranked;
+    for (size_t s = 0; s < num_starts; ++s) {
+      if (!outcomes[s].failed) ranked.emplace_back(outcomes[s].cost, s);
+    }
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<size_t> keep;
+    const size_t min_keep = static_cast<size_t>(std::ceil(options.screen_keep_fraction * static_cast<double>(ranked.size())));
+    for (size_t k = 0; k < ranked.size(); ++k) {
+      if (k < min_keep || ranked[k].first <= options.screen_ratio * ranked.front().first) keep.push_back(ranked[k].second);
+    }
+    detail::parallel_for(keep.size(), options.threads, [&](size_t k) {
+      const size_t s = keep[k];
+      outcomes[s] = run_start(problem, outcomes[s].x_free, options.max_iterations - options.screen_iterations);
+    });
+  }
 
   size_t best = num_starts, failed = 0;
   for (size_t s = 0; s < num_starts; ++s) {

@@ -24,7 +24,14 @@ struct FitOptions {
   std::vector<std::pair<std::string, double>> fixed;   // parameters held at a value (names as in the law)
   std::vector<std::pair<std::string, double>> starts;  // start values for free parameters off the grid
   int threads = 0;                          // worker threads for the starts; 0 = all hardware threads
-  int max_iterations = 200;                 // Levenberg–Marquardt iterations per start
+  int max_iterations = 200;                 // Levenberg–Marquardt iterations per start (screening included)
+  // Screening (deterministic; depends only on all starts' results): every start first runs
+  // screen_iterations; only starts whose cost is within screen_ratio × the best screened cost, or among the
+  // screen_keep_fraction cheapest, run on to max_iterations. Most grid starts drift in flat valleys far above
+  // the optimum; this is what makes 4,500 starts take a fraction of a second. 0 disables screening.
+  int screen_iterations = 20;
+  double screen_ratio = 2.0;
+  double screen_keep_fraction = 0.05;
   bool polish = true;                       // refine the winner with ceres::Solve (HuberLoss, DENSE_QR)
 
   // Throws one UserInputError listing every problem (unknown parameter names, δ ≤ 0, ...).
