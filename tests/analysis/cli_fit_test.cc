@@ -1,0 +1,90 @@
+// End-to-end: the lpsweep binary's fit, export fit, recommend and bench fit commands on the published data.
+// Skips (saying why) when the binary has not been built or the fixtures are absent.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fixture_data.h"
+
+namespace lps::analysis {
+namespace {
+
+const std::string kCli = LPS_CLI_PATH;
+
+#define LPS_REQUIRE_CLI()                                                                           \
+  if (!std::filesystem::exists(kCli)) GTEST_SKIP() << "lpsweep not built at " << kCli << " (build the lpsweep target)"
+
+std::string quartet_input() {
+  const std::string f = (lps::test::fixtures_dir() / "quartet_repo_losses.csv").string();
+  return " --csv " + f + " --loss-col c4_val_loss --fwd-col fwd_quantizer --bwd-col bwd_quantizer";
+}
+
+TEST(CliFit, PrintsTable6WithIntervalsAndTheReport) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const auto r = lps::test::run_command(kCli + " fit" + quartet_input() +
+                                        " --where used_in_paper_table6_base_fit=1 --bootstrap 50 --threads 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("152374."), std::string::npos) << r.output;  // A of Table 6
+  EXPECT_NE(r.output.find("95% lo"), std::string::npos);
+  EXPECT_NE(r.output.find("cost (0.5*sum rho, scipy convention): 1.8762085"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("held-out check"), std::string::npos);
+  EXPECT_NE(r.output.find("starts: 486 (0 failed"), std::string::npos);
+}
+
+TEST(CliFit, ExportedJsonRefitsToTheSameParameters) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const auto dir = std::filesystem::temp_directory_path() / "lps_cli_fit_test";
+  std::filesystem::create_directories(dir);
+  const std::string json = (dir / "fit.json").string();
+  const auto e = lps::test::run_command(kCli + " export fit" + quartet_input() +
+                                        " --where used_in_paper_table6_base_fit=1 --bootstrap 0 --format json -o " + json);
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  const auto first = lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
+  const auto second = lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(first.output, second.output);
+  EXPECT_NE(first.output.find("a,11.93409"), std::string::npos) << first.output;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CliFit, BadColumnAndBadFilterAreUserErrors) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const auto r = lps::test::run_command(kCli + " fit" + quartet_input() + " --n-col nope --bootstrap 0");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("no column named 'nope'"), std::string::npos) << r.output;
+  const auto w = lps::test::run_command(kCli + " fit" + quartet_input() + " --where justtext --bootstrap 0");
+  EXPECT_EQ(w.exit_code, 2) << w.output;
+}
+
+TEST(CliRecommend, NamesAWinnerWithItsProbabilityAndPrintsTheMap) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const std::string speedups = (lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv").string();
+  const auto r = lps::test::run_command(kCli + " recommend" + quartet_input() +
+                                        " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
+                                        " --speedup-config QuEST/AlbertTsengQuantizer --n 7e9 --d-over-n 1000"
+                                        " --bootstrap 50 --map --map-n 1e8:1e11:4 --map-ratio 10:1e4:4");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("winner: "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bootstrap samples"), std::string::npos);
+  EXPECT_NE(r.output.find("region map"), std::string::npos);
+}
+
+TEST(CliBenchFit, TimesBothGridsAndReportsTheCosts) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const auto r = lps::test::run_command(kCli + " bench fit --repeats 1 --no-scipy");
+  if (r.output.find("unknown command 'bench'") != std::string::npos || r.exit_code == 2) {
+    GTEST_SKIP() << "bench fit not wired in this binary: " << r.output;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("quartet          486"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("chinchilla      4500"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace lps::analysis
