@@ -300,6 +300,7 @@ LinearTiming bench_linear(const std::string& scheme_name, const std::string& pat
       const at::Tensor x = t.x.detach().requires_grad_(true);
       const at::Tensor w = t.w.detach().requires_grad_(true);
       const QuantCallKeys keys{2026, 1, 7, 0};
+      reset_gemm_stats();
       r.ms = time_ms(
           [&] {
             const at::Tensor y = quant_linear(x, w, s, keys);
@@ -307,7 +308,8 @@ LinearTiming bench_linear(const std::string& scheme_name, const std::string& pat
           },
           o.warmup, o.iters);
       const auto st = gemm_stats();
-      r.note += fmt::format("GEMMs: {} FP8 tensor-core, {} BF16 emulated", st.fp8_tensor_core, st.emulated_bf16);
+      r.note += fmt::format("GEMMs: {} MXFP4-as-FP8 and {} FP8 on tensor cores, {} BF16 emulated", st.mxfp4_tensor_core,
+                            st.fp8_tensor_core, st.emulated_bf16);
     }
     r.ratio = r.ms / bf16_ms;
   } catch (const std::exception& e) {
