@@ -46,6 +46,8 @@ const char* validate_spec(const QuantizeParams& p) {
     return "quantize: K (the grouping axis) must be a multiple of the group size and of 8";
   if (p.hadamard != 0 && K % p.hadamard != 0) return "quantize: K must be a multiple of the Hadamard block size";
   if (p.axis == QAxis::kRows && (p.cols % kVec) != 0) return "quantize: cols must be a multiple of 8";
+  constexpr int64_t kMaxGridY = 65535;  // the column kernel's row tiles of 128
+  if (p.axis == QAxis::kCols && (p.rows + 127) / 128 > kMaxGridY) return "quantize: too many rows for the column kernel";
   switch (p.format) {
     case QFormat::kMxfp4:
       if (!is_mx_rule(p.scale_rule)) return "quantize: MXFP4 takes absmax, absmax_3_4 or the quest rules";
