@@ -17,6 +17,7 @@ namespace {
 constexpr int64_t kGemmMultiple = 16;  // cuBLASLt FP8: M, N, K multiples of 16
 
 std::atomic<int64_t> g_mx_tc{0}, g_mx_fallback{0}, g_inexact{0}, g_fp8_tc{0}, g_fp8_fallback{0};
+std::atomic<bool> g_fp32_block_out{true};  // cuBLASLt accepts FP32 output for block-scaled FP8 (until it refuses)
 
 struct Quantized {
   at::Tensor codes;  // [rows, K] E4M3 / E5M2 bytes
@@ -97,8 +98,20 @@ CudaGemmResult cuda_mxfp4_gemm(const GemmOperand& a, const GemmOperand& b, at::S
   const at::Tensor a8 = qa.codes.view(at::kFloat8_e4m3fn);  // [M, K]
   const at::Tensor b8 = qb.codes.view(at::kFloat8_e4m3fn);  // [N, K]
   // ATen's 1×128 recipe: scale_a (M, K/128) with strides (1, M); scale_b (K/128, N) with strides (N, 1).
+  auto block_scaled_mm = [&](at::ScalarType dtype) {
+    return at::_scaled_mm(a8, b8.t(), qa.scale.t(), qb.scale, std::nullopt, std::nullopt, dtype, false);
+  };
   CudaGemmResult r;
-  r.y = at::_scaled_mm(a8, b8.t(), qa.scale.t(), qb.scale, std::nullopt, std::nullopt, out_dtype, false);
+  if (out_dtype == at::kFloat && g_fp32_block_out.load(std::memory_order_relaxed)) {
+    // FP32 output keeps the accumulator's precision; should this cuBLASLt not offer it for block-scaled
+    // FP8, remember that and use BF16 output from then on.
+    try {
+      r.y = block_scaled_mm(at::kFloat);
+    } catch (const c10::Error&) {
+      g_fp32_block_out.store(false, std::memory_order_relaxed);
+    }
+  }
+  if (!r.y.defined()) r.y = block_scaled_mm(out_dtype == at::kFloat ? at::kBFloat16 : out_dtype).to(out_dtype);
   r.tensor_cores = true;
   if (a.want_mask) r.mask_a = shaped_like_x(qa.mask, a.k_dim);
   if (b.want_mask) r.mask_b = shaped_like_x(qb.mask, b.k_dim);
