@@ -3,6 +3,7 @@
 #include "input_patterns.h"
 
 #include <lps/ops/cuda_gemm.h>
+#include <lps/ops/cuda_quantize.h>
 #include <lps/ops/device.h>
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/quantizer.h>
@@ -117,6 +118,43 @@ TEST_F(CudaGemm, WideSpanBlocksFallBackToTheDequantisedGemmAndAreCounted) {
   const at::Tensor da = reference_dequantised(a, q, {});
   const at::Tensor db = reference_dequantised(b, q, {});
   expect_close(r.y, at::mm(da, db.t()), at::mm(da.abs(), db.abs().t()));
+}
+
+// E4M3 byte × its 1×128 block scale == the reference's dequantised MXFP4 value, bit for bit, on every
+// block the kernel reports exact; the wide-span input has inexact blocks and they are counted.
+TEST_F(CudaGemm, E4m3BlockEncodingIsExactlyTheMxfp4ValueWhereReportedExact) {
+  for (auto pattern : {test::Pattern::kGaussian, test::Pattern::kHeavyTail, test::Pattern::kTies, test::Pattern::kWideSpan}) {
+    for (const auto& q : {make(Format::kMxfp4, Rounding::kRtn, ScaleRule::kQuest, 32),
+                          make(Format::kMxfp4, Rounding::kSr, ScaleRule::kAbsmax34, 32, true)}) {
+      for (int64_t dim : {1, 0}) {
+        SCOPED_TRACE(test::pattern_name(pattern) + (dim == 1 ? " rows" : " cols"));
+        const ops::QuantKeys keys{quant::derive_key(9, 1, 2, 3, 16), quant::derive_key(9, 1, 2, 3, 1)};
+        const at::Tensor x = input(pattern, kM, kK, 10);
+        const auto enc = ops::cuda_quantize_fp8_blocks(x.cuda(), q, dim, keys, false);
+        const at::Tensor operand = dim == 1 ? x : x.t().contiguous();  // [rows, K]
+        const at::Tensor want = reference_dequantised(operand, q, keys).to(torch::kFloat);
+        const int64_t rows = operand.size(0);
+        const int64_t k = operand.size(1);
+        const at::Tensor values = enc.e4m3.cpu().view(torch::kFloat8_e4m3fn).to(torch::kFloat);
+        const at::Tensor scales = enc.block_scales.cpu().t().repeat_interleave(128, 1);  // [rows, K]
+        const at::Tensor got = values * scales;
+        const int inexact = enc.inexact_blocks.cpu().item<int32_t>();
+        if (pattern == test::Pattern::kWideSpan && dim == 1) {
+          EXPECT_GT(inexact, 0);
+        }
+        // Blocks the kernel calls exact must decode to the reference bit for bit.
+        const at::Tensor block_ok = (got.view({rows, k / 128, 128}) == want.view({rows, k / 128, 128})).all(2);
+        const int64_t mismatched = (~block_ok).sum().item<int64_t>();
+        EXPECT_LE(mismatched, inexact) << mismatched << " blocks differ from the reference, " << inexact
+                                       << " reported inexact";
+        if (inexact == 0 && mismatched > 0) {
+          const int64_t i = (got != want).flatten().nonzero()[0].item<int64_t>();
+          ADD_FAILURE() << "first difference at index " << i << ": E4M3 block encoding " << got.flatten()[i].item<float>()
+                        << ", reference " << want.flatten()[i].item<float>();
+        }
+      }
+    }
+  }
 }
 
 TEST_F(CudaGemm, Fp8TensorwiseMatchesTheDequantisedProduct) {

@@ -169,4 +169,27 @@ CudaPacked cuda_quantize_packed(const at::Tensor& x, const quant::OperandQuant& 
   return out;
 }
 
+CudaFp8Blocks cuda_quantize_fp8_blocks(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
+                                       const QuantKeys& keys, bool want_mask) {
+  std::string why;
+  auto op = detail::make_cuda_operand(x, q, dim, keys, &why);
+  TORCH_CHECK(op.has_value(), "cuda_quantize_fp8_blocks: not supported by the CUDA kernels: ", why);
+  const c10::cuda::CUDAGuard guard(x.device());
+  kernels::QuantizeParams& p = op->params;
+  CudaFp8Blocks out;
+  out.e4m3 = at::empty({op->rows, op->k}, x.options().dtype(at::kByte));
+  out.block_scales = at::empty({op->k / kernels::kFp8BlockSize, op->rows}, x.options().dtype(at::kFloat));
+  out.inexact_blocks = at::zeros({1}, x.options().dtype(at::kInt));
+  p.output = kernels::QOutput::kFp8Blocks;
+  p.codes = out.e4m3.data_ptr<uint8_t>();
+  p.block_scales = out.block_scales.data_ptr<float>();
+  p.inexact_blocks = out.inexact_blocks.data_ptr<int32_t>();
+  if (want_mask) {
+    out.mask = at::empty({op->rows, op->k}, x.options().dtype(at::kByte));
+    p.mask = out.mask.data_ptr<uint8_t>();
+  }
+  detail::check_launch(kernels::quantize(p, detail::current_stream(x)), "cuda_quantize_fp8_blocks");
+  return out;
+}
+
 }  // namespace lps::ops

@@ -36,4 +36,16 @@ struct CudaPacked {
 [[nodiscard]] CudaPacked cuda_quantize_packed(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
                                               const QuantKeys& keys, bool want_mask);
 
+// MXFP4 (E8M0 rules) straight into the E4M3 encoding with 1×128 block scales (kernels/quantize.h
+// kFp8Blocks): e4m3 uint8 [rows, K], block_scales float32 [K/128, rows], inexact_blocks int32 [1] (blocks
+// whose encoding is not exact; their bytes must not be used). K % 128 == 0.
+struct CudaFp8Blocks {
+  at::Tensor e4m3;
+  at::Tensor block_scales;
+  at::Tensor inexact_blocks;
+  at::Tensor mask;  // uint8 [rows, K]; undefined unless asked
+};
+[[nodiscard]] CudaFp8Blocks cuda_quantize_fp8_blocks(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
+                                                     const QuantKeys& keys, bool want_mask);
+
 }  // namespace lps::ops
