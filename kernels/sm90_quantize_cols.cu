@@ -7,6 +7,7 @@
 // Shared-memory layout: column c, row r at c·129 + swz(r), swz(r) = (r & ~7) | ((r + (r >> 5)) & 7).
 // Writes (a warp = 32 columns of one row) hit 32 distinct banks; reads (16 lanes = rows 8j..8j+7 of
 // column c, the other 16 of column c + 4) also hit 32 distinct banks for each of the 8 elements.
+#include "device/cols_tile_layout.h"
 #include "device/quantize_dispatch.cuh"
 #include "quantize_launch.h"
 
@@ -16,17 +17,15 @@
 namespace lps::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int kTileRows = 128;
-constexpr int kTileCols = 32;
-constexpr int kPitch = kTileRows + 1;
-
-__device__ __forceinline__ int swizzle_row(int r) { return (r & ~7) | ((r + (r >> 5)) & 7); }
+using tile::kThreads;
+using tile::kPitch;
+constexpr int kTileRows = tile::kRows;
+constexpr int kTileCols = tile::kCols;
 
 template <device::Pass kPass, typename In, int kH>
 __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams p) {
   using namespace device;
-  __shared__ float tile[kTileCols * kPitch];
+  __shared__ float tile_smem[kTileCols * kPitch];
   __shared__ uint8_t sign_bytes[kTileRows / kVec];  // random signs of the tile's 128 K positions
   const float A = kPass == Pass::kQuantize ? tensor_amax(p) : 0.0f;
   if (kPass == Pass::kQuantize && blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) write_tensor_scale(p);
@@ -39,27 +38,25 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
   // Stage: linear index L = it*256 + tid -> (r = L / 32, c = L % 32); a warp reads 32 columns of a row.
 #pragma unroll 4
   for (int it = 0; it < kTileRows * kTileCols / kThreads; ++it) {
-    const int L = it * kThreads + tid;
-    const int r = L / kTileCols;
-    const int c = L % kTileCols;
+    const int r = tile::stage_row(it, tid);
+    const int c = tile::stage_col(it, tid);
     const int64_t gr = r0 + r;
     const int64_t gc = c0 + c;
     const float value = (gr < p.rows && gc < p.cols) ? load1(x + gr * p.cols + gc) : 0.0f;
-    tile[c * kPitch + swizzle_row(r)] = value;
+    tile_smem[c * kPitch + tile::swizzle_row(r)] = value;
   }
   __syncthreads();
 
   const int lane = tid & 31;
   const int warp = tid >> 5;
-  const int j = lane & 15;  // row chunk: rows 8j .. 8j+7 of the tile
+  const int j = tile::read_chunk(lane);  // row chunk: rows 8j .. 8j+7 of the tile
   float acc = 0.0f;
 #pragma unroll
   for (int pass = 0; pass < 2; ++pass) {
-    const int pair = pass * (kThreads / 32) + warp;  // 0..15
-    const int c = 8 * (pair >> 2) + (pair & 3) + (lane >= 16 ? 4 : 0);
+    const int c = tile::read_col(pass, warp, lane);
     float v[kVec];
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = tile[c * kPitch + 8 * j + ((i + (j >> 2)) & 7)];
+    for (int i = 0; i < kVec; ++i) v[i] = tile_smem[tile::read_index(c, j, i)];
     ChunkPos pos;
     pos.row = c0 + c;
     pos.k0 = r0 + 8 * j;
