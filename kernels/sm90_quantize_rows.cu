@@ -8,6 +8,7 @@
 // always wholly active or wholly idle; the loop runs while any lane of the warp has a row (warp-uniform,
 // as the shuffles need).
 #include "device/quantize_dispatch.cuh"
+#include "device/rows_geometry.h"
 #include "quantize_launch.h"
 
 #include <cuda_bf16.h>
@@ -16,8 +17,7 @@
 namespace lps::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kBlocksPerSm = 16;
+constexpr int kThreads = static_cast<int>(rows::kThreads);
 
 template <device::Pass kPass, typename In, int kH>
 __global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams p, int64_t chunks_per_row) {
@@ -48,28 +48,11 @@ __global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams 
   if constexpr (kPass == Pass::kAmax) publish_amax<kThreads>(acc, p);
 }
 
-int64_t gcd(int64_t a, int64_t b) {
-  while (b != 0) {
-    const int64_t t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 template <typename In, int kH>
 void launch_rows(const QuantizeParams& p, int sm_count, cudaStream_t stream) {
   using device::Pass;
   const int64_t chunks_per_row = p.cols / device::kVec;
-  const int64_t total = p.rows * chunks_per_row;
-  // Blocks: enough for every chunk (at most ~16 per SM), rounded up to make the thread count a multiple
-  // of chunks_per_row.
-  const int64_t unit = chunks_per_row / gcd(chunks_per_row, kThreads);
-  int64_t blocks = (total + kThreads - 1) / kThreads;
-  const int64_t cap = static_cast<int64_t>(sm_count) * kBlocksPerSm;
-  if (blocks > cap) blocks = cap;
-  blocks = (blocks + unit - 1) / unit * unit;
-  const int grid = static_cast<int>(blocks);
+  const int grid = static_cast<int>(rows::grid_blocks(p.rows, chunks_per_row, sm_count));
   if (p.format != QFormat::kMxfp4)
     quantize_rows_kernel<Pass::kAmax, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
   quantize_rows_kernel<Pass::kQuantize, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
