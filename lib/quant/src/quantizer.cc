@@ -213,6 +213,26 @@ std::vector<std::string> operand_problems(const OperandQuant& q) {
   return p;
 }
 
+std::vector<std::string> scheme_problems(const Scheme& s) {
+  static constexpr const char* kNames[kNumOperands] = {"fwd_x", "fwd_w", "bwd_dy", "bwd_w", "bwd_dyt", "bwd_xt"};
+  std::vector<std::string> p;
+  for (int i = 0; i < kNumOperands; ++i) {
+    for (const std::string& m : operand_problems(s.operands[static_cast<size_t>(i)]))
+      p.push_back(std::string(kNames[i]) + ": " + m);
+    if (i >= 2 && s.operands[static_cast<size_t>(i)].trust_mask)
+      p.push_back(std::string(kNames[i]) + ": trust_mask applies to forward operands only");
+  }
+  for (int g = 0; g < 3; ++g) {
+    const OperandQuant& a = s.operands[static_cast<size_t>(2 * g)];
+    const OperandQuant& b = s.operands[static_cast<size_t>(2 * g + 1)];
+    if (a.is_identity() || b.is_identity()) continue;
+    if (a.hadamard != b.hadamard || a.random_signs != b.random_signs)
+      p.push_back(std::string(kNames[2 * g]) + " and " + kNames[2 * g + 1] +
+                  ": the two operands of one GEMM need the same hadamard and random_signs (the rotation must cancel)");
+  }
+  return p;
+}
+
 int group_size(Format f) {
   switch (f) {
     case Format::kMxfp4: return kMxfp4Group;

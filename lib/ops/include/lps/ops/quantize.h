@@ -38,6 +38,12 @@ struct FakeQuant {
 [[nodiscard]] FakeQuant quantize_dequantize(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
                                             const QuantKeys& keys, bool want_mask);
 
+// The same quantizer in plain torch ops (any device): what CUDA tensors get when no kernel covers the case.
+// Same rules and counter RNG as quant::quantize_ref; FP32 operation order differs in the rotation and scale
+// arithmetic, so rare values land one grid step apart (tests bound how rare).
+[[nodiscard]] FakeQuant quantize_dequantize_torch(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
+                                                  const QuantKeys& keys, bool want_mask);
+
 // The block Hadamard (with signs from keys.signs when q.random_signs) applied along `dim`, and its inverse —
 // used to carry masked gradients back to the unrotated domain. Identity when q.hadamard == 0.
 [[nodiscard]] at::Tensor rotate(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,

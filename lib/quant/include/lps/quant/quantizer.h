@@ -112,6 +112,10 @@ struct QuantizedMatrix {
 
 // Problems with an operand spec (unsupported format/rule/size combinations), empty when it is valid.
 [[nodiscard]] std::vector<std::string> operand_problems(const OperandQuant& q);
+// Problems with a whole scheme: every operand's, plus the GEMM pairing rules — the two operands of one GEMM
+// share the Hadamard block and random_signs where both are quantized (so the rotation cancels); trust masks
+// only on the forward operands. Each message names the operand ("fwd_x: ...").
+[[nodiscard]] std::vector<std::string> scheme_problems(const Scheme& s);
 // Group size along K for a format: 32, 16, 0 (tensorwise FP8 / bf16).
 [[nodiscard]] int group_size(Format f);
 // K must be a multiple of this (group and Hadamard block); 1 for bf16.
