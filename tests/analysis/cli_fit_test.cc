@@ -74,6 +74,26 @@ TEST(CliRecommend, NamesAWinnerWithItsProbabilityAndPrintsTheMap) {
   EXPECT_NE(r.output.find("region map"), std::string::npos);
 }
 
+TEST(CliPlot, WritesLossResidualAndRegionMapImages) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const auto dir = std::filesystem::temp_directory_path() / "lps_cli_plot_test";
+  std::filesystem::remove_all(dir);
+  const std::string speedups = (lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv").string();
+  const auto r = lps::test::run_command(kCli + " plot" + quartet_input() +
+                                        " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
+                                        " --speedup-config QuEST/AlbertTsengQuantizer --map --map-n 1e8:1e11:8"
+                                        " --map-ratio 10:1e4:8 --formats png --out " + dir.string());
+  if (r.exit_code != 0 && r.output.find("matplotlib") != std::string::npos) {
+    GTEST_SKIP() << "no matplotlib for the plot script: " << r.output;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* f : {"plot_data.json", "loss_vs_d.png", "residuals.png", "region_map.png"}) {
+    EXPECT_TRUE(std::filesystem::exists(dir / f)) << f << " missing; output: " << r.output;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CliBenchFit, TimesBothGridsAndReportsTheCosts) {
   LPS_REQUIRE_FIXTURES();
   LPS_REQUIRE_CLI();
