@@ -2,6 +2,7 @@
 // GEMMs) for every preset; quantization visibly changes them; odd shapes are padded.
 #include "linear_reference.h"
 
+#include <lps/ops/device.h>
 #include <lps/ops/quant_linear.h>
 #include <lps/quant/scheme.h>
 
@@ -99,6 +100,47 @@ TEST(QuantLinear, KeysAreDeterministicAndSeparateOperands) {
   EXPECT_EQ(operand_keys(k, quant::Operand::kBwdDy).signs, operand_keys(k, quant::Operand::kBwdW).signs);
   EXPECT_NE(operand_keys(k, quant::Operand::kBwdDy).signs, operand_keys(k, quant::Operand::kBwdDyT).signs);
   EXPECT_NE(operand_keys(k, quant::Operand::kBwdDy).sr, operand_keys(k, quant::Operand::kBwdW).sr);
+}
+
+}  // namespace
+}  // namespace lps::ops
+
+namespace lps::ops {
+namespace {
+
+// On a GPU: every preset's CUDA path (kernels or torch emulation, tensor-core or BF16 GEMMs) against the CPU
+// reference path. The GEMMs differ (BF16 operands / FP32 block sums), the quantized codes should not.
+TEST(QuantLinearCuda, EveryPresetMatchesTheCpuPath) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device visible (or kernels not compiled): GPU path not exercised";
+  for (std::string_view name : quant::preset_names()) {
+    const quant::Scheme s = *quant::preset_scheme(name);
+    torch::manual_seed(3);
+    const at::Tensor x0 = torch::randn({256, 256});
+    const at::Tensor w0 = torch::randn({256, 256}) * 0.1;
+    const at::Tensor dy = torch::randn({256, 256});
+    const QuantCallKeys keys{7, 3, 11, 0};
+    auto run = [&](const at::Device& dev) {
+      const at::Tensor x = x0.to(dev).requires_grad_(true);
+      const at::Tensor w = w0.to(dev).requires_grad_(true);
+      const at::Tensor y = quant_linear(x, w, s, keys);
+      y.backward(dy.to(dev));
+      return std::array<at::Tensor, 3>{y.detach().cpu(), x.grad().cpu(), w.grad().cpu()};
+    };
+    reset_quant_dispatch_stats();
+    reset_gemm_stats();
+    const auto cpu = run(at::kCPU);
+    const auto gpu = run(at::Device(at::kCUDA, 0));
+    const auto d = quant_dispatch_stats();
+    const auto g = gemm_stats();
+    std::printf("[ CUDA     ] %-10s rel. error vs CPU: Y %.1e dX %.1e dW %.1e | quantize: %lld kernel, %lld emulated | "
+                "GEMMs: %lld mxfp4-tc, %lld fp8-tc, %lld bf16\n",
+                std::string(name).c_str(), rel_err(gpu[0], cpu[0].to(at::kDouble)),
+                rel_err(gpu[1], cpu[1].to(at::kDouble)), rel_err(gpu[2], cpu[2].to(at::kDouble)),
+                static_cast<long long>(d.cuda_kernel), static_cast<long long>(d.cuda_fallback),
+                static_cast<long long>(g.mxfp4_tensor_core), static_cast<long long>(g.fp8_tensor_core),
+                static_cast<long long>(g.emulated_bf16));
+    for (int i = 0; i < 3; ++i) EXPECT_LT(rel_err(gpu[static_cast<size_t>(i)], cpu[static_cast<size_t>(i)].to(at::kDouble)), 3e-2) << name << " output " << i;
+  }
 }
 
 }  // namespace

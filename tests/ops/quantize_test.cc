@@ -66,7 +66,9 @@ TEST(Quantize, TorchEmulationFollowsTheReference) {
   for (const auto& q : all_rules()) {
     const FakeQuant ref = quantize_dequantize(x, q, 1, keys, true);
     const FakeQuant emu = quantize_dequantize_torch(x, q, 1, keys, true);
-    const double differ = (ref.values != emu.values).to(at::kDouble).mean().item<double>();
+    // Elements that differ beyond FP32 last-place noise in the scale (e.g. the FP32 QuEST scale, FP8's 1/enc).
+    const at::Tensor off = (ref.values - emu.values).abs() > ref.values.abs() * 1e-5 + 1e-7;
+    const double differ = off.to(at::kDouble).mean().item<double>();
     const double scale = ref.values.abs().max().item<double>();
     const double max_diff = (ref.values - emu.values).abs().max().item<double>();
     // Rotations and scale arithmetic differ in FP32 operation order only: rare values cross a rounding
