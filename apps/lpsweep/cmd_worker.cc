@@ -1,18 +1,29 @@
-// `lpsweep worker`: Claim and run queued runs until the queue is empty (--forever to wait).
-// Not built yet: the library pieces it wires together arrive with issue #3. Until then the command
-// exists (so --help shows the whole tool) and says plainly that it cannot run; it never pretends to work.
+// `lpsweep worker [SWEEP | --store PATH]`: claim and run queued runs until the queue is done (--forever: keep
+// waiting). --gpus 0,1|all starts one worker process per GPU, --runs-per-gpu K packs K per GPU.
+// SIGTERM/SIGINT: checkpoint, release the lease, exit 0 within 25 s.
 #include "commands.h"
-
-#include <lps/core/error.h>
+#include "sweep_cli.h"
 
 namespace lps::cli {
 
 void add_worker_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("worker", "Claim and run queued runs until the queue is empty (--forever to wait)");
-  cmd->allow_extras();
-  cmd->callback([] {
-    throw Error(ErrorKind::kUserInput,
-                "'lpsweep worker' is not available in this version yet (tracked in issue #3)");
+  struct Flags {
+    std::string file;
+    StoreTargetFlags target;
+    WorkerFlags worker;
+  };
+  auto flags = std::make_shared<Flags>();
+  cmd->add_option("SWEEP", flags->file, "Sweep file (its store, its runs only); or use --store");
+  add_store_target_flags(cmd, flags->target);
+  add_worker_flags(cmd, flags->worker);
+  cmd->callback([flags] {
+    const auto target = resolve_store_target(flags->file, flags->target, /*check_data=*/false);
+    const int failed = run_workers(target.store_path, target.sweep, flags->worker);
+    if (failed > 0) {
+      std::fprintf(stderr, "lpsweep worker: %d worker process(es) failed\n", failed);
+      throw ExitWith{kExitFailure};
+    }
   });
 }
 
