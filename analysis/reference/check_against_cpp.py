@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import torch
+import torch.jit._pickle  # noqa: F401  (restore_type_tag, allowed below)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from model import Config, Transformer, lr_at  # noqa: E402
@@ -29,7 +30,9 @@ def main() -> int:
     parser.add_argument("--loss-rtol", type=float, default=1e-3)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    ex = torch.load(args.exchange, weights_only=True)
+    # torch::pickle_save tags typed dicts with restore_type_tag; allow just that beyond plain tensors.
+    with torch.serialization.safe_globals([torch.jit._pickle.restore_type_tag]):
+        ex = torch.load(args.exchange, weights_only=True)
     s = lambda k: ex[k].item()  # noqa: E731
     cfg = Config(n_layers=int(s("cfg.n_layers")), d_model=int(s("cfg.d_model")), n_heads=int(s("cfg.n_heads")),
                  head_dim=int(s("cfg.head_dim")), d_ff=int(s("cfg.d_ff")), vocab_size=int(s("cfg.vocab_size")),

@@ -33,6 +33,12 @@ TEST(SyntheticSource, EntropyRateIsTheEntropyOfTheSlotProbabilities) {
   EXPECT_LT(*source.entropy_rate(), std::log(6.0) + 1e-12);
 }
 
+TEST(SyntheticSource, DefaultSourceHasTheDocumentedEntropyRate) {
+  // 8 Zipf(1) slots: H = 1.815847936576493 nats (docs/training.md).
+  SyntheticSource source(SyntheticOptions{});
+  EXPECT_NEAR(*source.entropy_rate(), 1.815847936576493, 1e-12);
+}
+
 TEST(SyntheticSource, EmpiricalConditionalEntropyMatchesTheRate) {
   // Counting (order-gram → next) over a long stream estimates H(next | last `order` tokens), which is the
   // entropy rate by construction (plug-in estimates are biased low by ≈ (support-1)/(2n) per context).

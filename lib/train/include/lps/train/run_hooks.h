@@ -59,6 +59,9 @@ struct RunResult {
   int64_t diverged_step = -1;   // kDiverged: the step, and the offending value below
   double diverged_value = 0;
   std::string message;          // human-readable summary
+  // Added by the trainer issue (additive): SHA-256 over the final parameters (Trainer::params_sha256),
+  // equal across runs iff the weights are bit-equal — how resume is checked to be exact.
+  std::string params_sha256;
 };
 
 }  // namespace lps::train

@@ -5,8 +5,22 @@
 #include <lps/plan/run_spec.h>
 #include <lps/train/run_hooks.h>
 
+#include <string>
+
 namespace lps::train {
 
 [[nodiscard]] RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks);
+
+// Added by the trainer issue (additive): how to run, as opposed to what (the RunSpec). None of these
+// change results except `device` (CPU vs GPU numerics) and `deterministic` (bit-exact GPU resume).
+struct TrainingOptions {
+  std::string device = "auto";   // auto (cuda:0 when visible, else cpu) | cpu | cuda | cuda:N
+  bool deterministic = false;    // GPU: deterministic algorithms (bit-exact resume), slower
+  bool cuda_graph = false;       // GPU: capture each optimizer step as a CUDA graph (small models)
+  double explosion_loss = 0;     // a training loss above this is a divergence; 0 = 2·ln(vocabulary)
+  double progress_interval_s = 10;  // seconds between progress lines in the log
+};
+
+[[nodiscard]] RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const TrainingOptions& options);
 
 }  // namespace lps::train
