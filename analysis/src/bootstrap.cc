@@ -45,15 +45,18 @@ BootstrapResult summarise(const LawForm& law, const std::vector<double>& estimat
                           std::vector<std::optional<std::vector<double>>> replicates, double confidence) {
   BootstrapResult out;
   for (auto& r : replicates) {
-    if (r) out.samples.push_back(std::move(*r));
-    else ++out.failed;
+    if (r)
+      out.samples.push_back(std::move(*r));
+    else
+      ++out.failed;
   }
   if (out.samples.empty()) throw Error(ErrorKind::kRun, "every bootstrap refit failed");
   const double tail = (1 - confidence) / 2;
   for (size_t i = 0; i < estimate.size(); ++i) {
     std::vector<double> v;
     for (const auto& s : out.samples) v.push_back(s[i]);
-    out.intervals.push_back({law.parameter_names()[i], estimate[i], percentile(v, tail), percentile(v, 1 - tail)});
+    out.intervals.push_back(
+        {law.parameter_names()[i], estimate[i], percentile(v, tail), percentile(v, 1 - tail)});
   }
   return out;
 }
@@ -62,8 +65,10 @@ BootstrapResult summarise(const LawForm& law, const std::vector<double>& estimat
 
 void BootstrapOptions::validate() const {
   DiagnosticList problems;
-  if (replicates < 2) problems.add({"bootstrap options", 0, 0, "replicates", "needs at least 2 (1,000 or more to report)"});
-  if (!(confidence > 0 && confidence < 1)) problems.add({"bootstrap options", 0, 0, "confidence", "must be in (0, 1)"});
+  if (replicates < 2)
+    problems.add({"bootstrap options", 0, 0, "replicates", "needs at least 2 (1,000 or more to report)"});
+  if (!(confidence > 0 && confidence < 1))
+    problems.add({"bootstrap options", 0, 0, "confidence", "must be in (0, 1)"});
   if (threads < 0) problems.add({"bootstrap options", 0, 0, "threads", "must be >= 0"});
   problems.throw_if_any();
 }
@@ -78,7 +83,8 @@ double percentile(std::vector<double> values, double q) {
 }
 
 BootstrapResult bootstrap_fit(const LawForm& law, const std::vector<Observation>& observations,
-                              const FitResult& point, const FitOptions& options, const BootstrapOptions& bootstrap) {
+                              const FitResult& point, const FitOptions& options,
+                              const BootstrapOptions& bootstrap) {
   bootstrap.validate();
   const std::vector<Observation> canonical = canonical_order(observations);
   const FitOptions o = refit_options(law, options, point.x, point.fixed, bootstrap.full_grid);

@@ -19,7 +19,8 @@ class LogResidualCost final : public ceres::CostFunction {
     const size_t n = p_.points.size(), k = p_.free.size();
     const bool want_jac = jacobians != nullptr && jacobians[0] != nullptr;
     if (want_jac) col_major_.resize(n * k);
-    const bool ok = p_.residuals(parameters[0], residuals, want_jac ? col_major_.data() : nullptr, full_, grad_);
+    const bool ok =
+        p_.residuals(parameters[0], residuals, want_jac ? col_major_.data() : nullptr, full_, grad_);
     if (want_jac) {  // Ceres wants row-major R×P
       for (size_t i = 0; i < n; ++i)
         for (size_t j = 0; j < k; ++j) jacobians[0][i * k + j] = col_major_[j * n + i];

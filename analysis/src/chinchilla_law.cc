@@ -8,7 +8,8 @@ namespace {
 
 class ChinchillaLaw final : public LawForm {
  public:
-  explicit ChinchillaLaw(const LawSpec& spec) : LawForm(spec, {"a", "alpha", "b", "beta", "e"}, {}, {}, "", "") {}
+  explicit ChinchillaLaw(const LawSpec& spec)
+      : LawForm(spec, {"a", "alpha", "b", "beta", "e"}, {}, {}, "", "") {}
 
   [[nodiscard]] LawKind kind() const override { return LawKind::kChinchilla; }
   [[nodiscard]] std::string formula() const override { return "L = A/N^alpha + B/D^beta + E"; }
@@ -32,6 +33,8 @@ class ChinchillaLaw final : public LawForm {
 
 }  // namespace
 
-std::unique_ptr<LawForm> make_chinchilla_law(const LawSpec& spec) { return std::make_unique<ChinchillaLaw>(spec); }
+std::unique_ptr<LawForm> make_chinchilla_law(const LawSpec& spec) {
+  return std::make_unique<ChinchillaLaw>(spec);
+}
 
 }  // namespace lps::analysis

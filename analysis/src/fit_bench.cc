@@ -1,17 +1,16 @@
 // The fitter benchmark against scipy's least_squares on the same starts.
+#include <fmt/format.h>
 #include <lps/analysis/fit_bench.h>
 #include <lps/analysis/fitter.h>
 #include <lps/analysis/resources.h>
 #include <lps/core/error.h>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace lps::analysis {
@@ -41,9 +40,11 @@ std::vector<std::vector<double>> starts_in_law_order(const LawForm& law, const S
 
 FitBenchReport run_fit_bench(const std::vector<Observation>& observations, const FitBenchOptions& options) {
   FitBenchReport report;
-  report.threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-  const std::vector<Problem> problems{{"quartet", LawKind::kQuartet, kQuartetHuberDelta, quartet_stage1_grid()},
-                                      {"chinchilla", LawKind::kChinchilla, kEpochHuberDelta, epoch_chinchilla_grid()}};
+  report.threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const std::vector<Problem> problems{
+      {"quartet", LawKind::kQuartet, kQuartetHuberDelta, quartet_stage1_grid()},
+      {"chinchilla", LawKind::kChinchilla, kEpochHuberDelta, epoch_chinchilla_grid()}};
   std::vector<Observation> base;
   for (const auto& o : observations) base.push_back(Observation{o.n, o.d, o.loss, "", "", o.label});
   const std::vector<Observation> canonical = canonical_order(base);
@@ -74,8 +75,10 @@ FitBenchReport run_fit_bench(const std::vector<Observation>& observations, const
     c.ours_failed = fit.failed_starts;
     c.ours_cost = fit.cost;
     report.cases.push_back(c);
-    spec["problems"].push_back(
-        {{"name", p.name}, {"form", to_string(p.kind)}, {"delta", p.delta}, {"starts", starts_in_law_order(*law, p.grid)}});
+    spec["problems"].push_back({{"name", p.name},
+                                {"form", to_string(p.kind)},
+                                {"delta", p.delta},
+                                {"starts", starts_in_law_order(*law, p.grid)}});
   }
   if (!options.run_scipy) {
     report.scipy_note = "scipy not run (--no-scipy)";
@@ -92,9 +95,10 @@ FitBenchReport run_fit_bench(const std::vector<Observation>& observations, const
   }
   const int rc = run_python(bench_script_path(), args);
   if (rc != 0 || !std::filesystem::exists(result_path)) {
-    report.scipy_note = fmt::format("scipy baseline failed ({} exited with {}); install numpy and scipy in .venv "
-                                    "(scripts/setup.sh) or set LPS_PYTHON",
-                                    python_executable(), rc);
+    report.scipy_note = fmt::format(
+        "scipy baseline failed ({} exited with {}); install numpy and scipy in .venv "
+        "(scripts/setup.sh) or set LPS_PYTHON",
+        python_executable(), rc);
   } else {
     std::ifstream in(result_path);
     const auto result = nlohmann::json::parse(in);
@@ -114,21 +118,25 @@ FitBenchReport run_fit_bench(const std::vector<Observation>& observations, const
 }
 
 std::string format_fit_bench(const FitBenchReport& report) {
-  std::string s = fmt::format("fitter benchmark: lpsweep on {} threads vs scipy {} least_squares (1 thread, same "
-                              "data and starts)\n",
-                              report.threads, report.scipy_version.empty() ? "(not run)" : report.scipy_version);
+  std::string s = fmt::format(
+      "fitter benchmark: lpsweep on {} threads vs scipy {} least_squares (1 thread, same "
+      "data and starts)\n",
+      report.threads, report.scipy_version.empty() ? "(not run)" : report.scipy_version);
   s += fmt::format("{:<12} {:>7} {:>12} {:>8} {:>16} {:>12} {:>9} {:>16} {:>10} {:>9}\n", "problem", "starts",
                    "ours s", "failed", "ours cost", "scipy s", "failed", "scipy cost", "speedup", "costs");
   for (const auto& c : report.cases) {
-    s += fmt::format("{:<12} {:>7} {:>12.4f} {:>8} {:>16.10g}", c.name, c.starts, c.ours_seconds, c.ours_failed,
-                     c.ours_cost);
+    s += fmt::format("{:<12} {:>7} {:>12.4f} {:>8} {:>16.10g}", c.name, c.starts, c.ours_seconds,
+                     c.ours_failed, c.ours_cost);
     if (c.scipy_seconds >= 0) {
       // Scale scipy's time to the full grid when only a prefix of the starts was run.
-      const double full = c.scipy_seconds * static_cast<double>(c.starts) / static_cast<double>(c.scipy_starts_run);
-      const bool agree = std::abs(c.scipy_cost - c.ours_cost) <= 1e-6 * c.scipy_cost || c.ours_cost < c.scipy_cost;
+      const double full =
+          c.scipy_seconds * static_cast<double>(c.starts) / static_cast<double>(c.scipy_starts_run);
+      const bool agree =
+          std::abs(c.scipy_cost - c.ours_cost) <= 1e-6 * c.scipy_cost || c.ours_cost < c.scipy_cost;
       s += fmt::format(" {:>12.4f} {:>9} {:>16.10g} {:>9.1f}x {:>9}", full, c.scipy_failed, c.scipy_cost,
                        full / c.ours_seconds, agree ? "agree" : "DIFFER");
-      if (c.scipy_starts_run != c.starts) s += fmt::format("  (scipy ran {} starts, scaled)", c.scipy_starts_run);
+      if (c.scipy_starts_run != c.starts)
+        s += fmt::format("  (scipy ran {} starts, scaled)", c.scipy_starts_run);
     }
     s += "\n";
   }

@@ -1,9 +1,9 @@
 // JSON and CSV export of fits; JSON reload of the request. nlohmann::json writes doubles in shortest
 // round-trip form, so values reload bit for bit.
+#include <fmt/format.h>
 #include <lps/analysis/fit_export.h>
 #include <lps/core/diagnostic.h>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace lps::analysis {
@@ -44,10 +44,12 @@ std::string export_fit_json(const FitRequest& request, const FitOutcome& outcome
     for (const auto& [name, values] : o.grid->axes) grid.push_back(json::array({name, values}));
   }
   j["method"] = {{"mode", to_string(request.mode)},
-                 {"algorithm", "multi-start Levenberg-Marquardt (ceres::TinySolver, analytic Jacobian) on "
-                               "residual s*(ln L - ln Lhat) with Huber loss; lowest cost wins; Ceres polish"},
-                 {"cost_convention", "0.5*sum(rho(r)), rho(r) = r^2 if |r| <= delta else 2*delta*|r| - delta^2 "
-                                     "(scipy least_squares loss='huber', f_scale=delta)"},
+                 {"algorithm",
+                  "multi-start Levenberg-Marquardt (ceres::TinySolver, analytic Jacobian) on "
+                  "residual s*(ln L - ln Lhat) with Huber loss; lowest cost wins; Ceres polish"},
+                 {"cost_convention",
+                  "0.5*sum(rho(r)), rho(r) = r^2 if |r| <= delta else 2*delta*|r| - delta^2 "
+                  "(scipy least_squares loss='huber', f_scale=delta)"},
                  {"huber_delta", o.huber_delta},
                  {"residual_scale", o.residual_scale},
                  {"grid", grid},
@@ -63,7 +65,8 @@ std::string export_fit_json(const FitRequest& request, const FitOutcome& outcome
                    {"min_points", request.staged.min_points}}}};
   json data = json::array();
   for (const auto& ob : request.observations) {
-    data.push_back({{"n", ob.n}, {"d", ob.d}, {"loss", ob.loss}, {"fwd", ob.fwd}, {"bwd", ob.bwd}, {"label", ob.label}});
+    data.push_back(
+        {{"n", ob.n}, {"d", ob.d}, {"loss", ob.loss}, {"fwd", ob.fwd}, {"bwd", ob.bwd}, {"label", ob.label}});
   }
   j["data"] = data;
   json params = json::array();
@@ -89,17 +92,27 @@ std::string export_fit_json(const FitRequest& request, const FitOutcome& outcome
                          {"predicted", r.predicted},
                          {"log_residual", r.log_residual}});
   }
-  j["result"] = {{"parameters", params},           {"cost", fit.cost},
-                 {"rms_log_residual", fit.rms_log_residual}, {"aic", fit.aic},
-                 {"bic", fit.bic},                 {"num_points", fit.num_points},
-                 {"num_free", fit.num_free},       {"num_starts", fit.num_starts},
-                 {"failed_starts", fit.failed_starts}, {"best_start", fit.best_start},
+  j["result"] = {{"parameters", params},
+                 {"cost", fit.cost},
+                 {"rms_log_residual", fit.rms_log_residual},
+                 {"aic", fit.aic},
+                 {"bic", fit.bic},
+                 {"num_points", fit.num_points},
+                 {"num_free", fit.num_free},
+                 {"num_starts", fit.num_starts},
+                 {"failed_starts", fit.failed_starts},
+                 {"best_start", fit.best_start},
                  {"residuals", residuals}};
   if (outcome.staged) {
     json stages = json::array();
     auto add = [&](const EfficiencyFit& e, const char* kind) {
-      stages.push_back({{"kind", kind}, {"fwd", e.fwd}, {"bwd", e.bwd}, {"names", e.names}, {"values", e.values},
-                        {"cost", e.fit.cost}, {"num_points", e.fit.num_points}});
+      stages.push_back({{"kind", kind},
+                        {"fwd", e.fwd},
+                        {"bwd", e.bwd},
+                        {"names", e.names},
+                        {"values", e.values},
+                        {"cost", e.fit.cost},
+                        {"num_points", e.fit.num_points}});
     };
     for (const auto& e : outcome.staged->separate) add(e, "separate");
     for (const auto& e : outcome.staged->joint) add(e, "joint");
@@ -132,11 +145,12 @@ std::string export_fit_csv(const FitOutcome& outcome, const FitExtras& extras) {
       lo = fmt::format("{:.17g}", extras.bootstrap->intervals[i].lo);
       hi = fmt::format("{:.17g}", extras.bootstrap->intervals[i].hi);
     }
-    out += fmt::format("{},{:.17g},{},{:.17g},{},{},{}\n", fit.names[i], fit.x[i], outcome.law->display_name(i),
-                       outcome.law->display_value(i, fit.x[i]), fit.fixed[i] ? 1 : 0, lo, hi);
+    out +=
+        fmt::format("{},{:.17g},{},{:.17g},{},{},{}\n", fit.names[i], fit.x[i], outcome.law->display_name(i),
+                    outcome.law->display_value(i, fit.x[i]), fit.fixed[i] ? 1 : 0, lo, hi);
   }
-  out += fmt::format("cost,{:.17g},,,,,\nrms_log_residual,{:.17g},,,,,\naic,{:.17g},,,,,\nbic,{:.17g},,,,,\n", fit.cost,
-                     fit.rms_log_residual, fit.aic, fit.bic);
+  out += fmt::format("cost,{:.17g},,,,,\nrms_log_residual,{:.17g},,,,,\naic,{:.17g},,,,,\nbic,{:.17g},,,,,\n",
+                     fit.cost, fit.rms_log_residual, fit.aic, fit.bic);
   return out;
 }
 
@@ -150,7 +164,8 @@ FitRequest load_fit_request(const std::string& json_text, const std::string& sou
   } catch (const json::parse_error& e) {
     fail("", fmt::format("not valid JSON: {}", e.what()));
   }
-  if (j.value("schema", "") != kSchema) fail("schema", fmt::format("expected \"{}\" (an `lpsweep export fit` file)", kSchema));
+  if (j.value("schema", "") != kSchema)
+    fail("schema", fmt::format("expected \"{}\" (an `lpsweep export fit` file)", kSchema));
   if (j.value("schema_version", 0) != kFitSchemaVersion) {
     fail("schema_version", fmt::format("version {} is not supported (this lpsweep reads {})",
                                        j.value("schema_version", 0), kFitSchemaVersion));
@@ -165,7 +180,8 @@ FitRequest load_fit_request(const std::string& json_text, const std::string& sou
     r.options.residual_scale = m.at("residual_scale").get<double>();
     if (!m.at("grid").is_null()) {
       StartGrid g;
-      for (const auto& axis : m.at("grid")) g.axes.emplace_back(axis.at(0).get<std::string>(), axis.at(1).get<std::vector<double>>());
+      for (const auto& axis : m.at("grid"))
+        g.axes.emplace_back(axis.at(0).get<std::string>(), axis.at(1).get<std::vector<double>>());
       r.options.grid = g;
     }
     r.options.fixed = read_pairs(m.at("fixed"));
@@ -179,9 +195,9 @@ FitRequest load_fit_request(const std::string& json_text, const std::string& sou
     r.staged.joint_starts = s.at("joint_starts").get<std::vector<double>>();
     r.staged.min_points = s.at("min_points").get<size_t>();
     for (const auto& d : j.at("data")) {
-      r.observations.push_back(Observation{d.at("n").get<double>(), d.at("d").get<double>(), d.at("loss").get<double>(),
-                                           d.at("fwd").get<std::string>(), d.at("bwd").get<std::string>(),
-                                           d.at("label").get<std::string>()});
+      r.observations.push_back(Observation{d.at("n").get<double>(), d.at("d").get<double>(),
+                                           d.at("loss").get<double>(), d.at("fwd").get<std::string>(),
+                                           d.at("bwd").get<std::string>(), d.at("label").get<std::string>()});
     }
   } catch (const json::exception& e) {
     fail("", fmt::format("malformed fit export: {}", e.what()));

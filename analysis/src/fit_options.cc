@@ -1,8 +1,7 @@
 // FitOptions validation and the per-law defaults.
+#include <fmt/format.h>
 #include <lps/analysis/fit_options.h>
 #include <lps/core/diagnostic.h>
-
-#include <fmt/format.h>
 
 #include <cmath>
 
@@ -14,11 +13,13 @@ void FitOptions::validate(const LawForm& law) const {
     problems.add(Diagnostic{"fit options", 0, 0, key, what});
   };
   if (!(huber_delta > 0 && std::isfinite(huber_delta))) bad("huber_delta", "must be a positive number");
-  if (!(residual_scale > 0 && std::isfinite(residual_scale))) bad("residual_scale", "must be a positive number");
+  if (!(residual_scale > 0 && std::isfinite(residual_scale)))
+    bad("residual_scale", "must be a positive number");
   if (max_iterations < 1) bad("max_iterations", "must be at least 1");
   if (screen_iterations < 0) bad("screen_iterations", "must be >= 0 (0 = no screening)");
   if (!(screen_ratio >= 1)) bad("screen_ratio", "must be >= 1");
-  if (!(screen_keep_fraction >= 0 && screen_keep_fraction <= 1)) bad("screen_keep_fraction", "must be in [0, 1]");
+  if (!(screen_keep_fraction >= 0 && screen_keep_fraction <= 1))
+    bad("screen_keep_fraction", "must be in [0, 1]");
   if (threads < 0) bad("threads", "must be >= 0 (0 = all hardware threads)");
   const std::string known = fmt::format("{}", fmt::join(law.parameter_names(), ", "));
   for (const auto& [name, value] : fixed) {

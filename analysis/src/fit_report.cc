@@ -1,7 +1,6 @@
 // Text reports for fits, recommendations and region maps.
-#include <lps/analysis/fit_report.h>
-
 #include <fmt/format.h>
+#include <lps/analysis/fit_report.h>
 
 #include <cmath>
 
@@ -27,40 +26,43 @@ std::string format_fit_report(const FitOutcome& outcome, const BootstrapResult* 
     s += "\n";
   }
   if (bootstrap != nullptr) {
-    s += fmt::format("bootstrap: {} refits ({} failed), percentile intervals, runs resampled per scheme pair\n",
-                     bootstrap->samples.size() + bootstrap->failed, bootstrap->failed);
+    s += fmt::format(
+        "bootstrap: {} refits ({} failed), percentile intervals, runs resampled per scheme pair\n",
+        bootstrap->samples.size() + bootstrap->failed, bootstrap->failed);
   }
   s += fmt::format("cost (0.5*sum rho, scipy convention): {:.10g}\n", fit.cost);
-  s += fmt::format("RMS log residual: {:.6g}   points: {}   free parameters: {}   AIC: {:.4f}   BIC: {:.4f}\n",
-                   fit.rms_log_residual, fit.num_points, fit.num_free, fit.aic, fit.bic);
-  s += fmt::format("starts: {} ({} failed: overflow or NaN), best start #{}\n", fit.num_starts, fit.failed_starts,
-                   fit.best_start);
+  s +=
+      fmt::format("RMS log residual: {:.6g}   points: {}   free parameters: {}   AIC: {:.4f}   BIC: {:.4f}\n",
+                  fit.rms_log_residual, fit.num_points, fit.num_free, fit.aic, fit.bic);
+  s += fmt::format("starts: {} ({} failed: overflow or NaN), best start #{}\n", fit.num_starts,
+                   fit.failed_starts, fit.best_start);
   if (outcome.staged) {
     s += fmt::format("stage 1 (baseline runs): {} points, cost {:.10g}\n", outcome.staged->base.num_points,
                      outcome.staged->base.cost);
     for (const auto& e : outcome.staged->separate) {
-      s += fmt::format("stage 2 fwd={} bwd={}: {} = {:.6g} ({} points, cost {:.6g})\n", e.fwd, e.bwd, e.names[0],
-                       e.values[0], e.fit.num_points, e.fit.cost);
+      s += fmt::format("stage 2 fwd={} bwd={}: {} = {:.6g} ({} points, cost {:.6g})\n", e.fwd, e.bwd,
+                       e.names[0], e.values[0], e.fit.num_points, e.fit.cost);
     }
     for (const auto& e : outcome.staged->joint) {
-      s += fmt::format("joint   fwd={} bwd={}: {} = {:.6g}, {} = {:.6g} ({} points, cost {:.6g})\n", e.fwd, e.bwd,
-                       e.names[0], e.values[0], e.names[1], e.values[1], e.fit.num_points, e.fit.cost);
+      s += fmt::format("joint   fwd={} bwd={}: {} = {:.6g}, {} = {:.6g} ({} points, cost {:.6g})\n", e.fwd,
+                       e.bwd, e.names[0], e.values[0], e.names[1], e.values[1], e.fit.num_points, e.fit.cost);
     }
     for (const auto& k : outcome.staged->skipped) s += fmt::format("skipped: {}\n", k);
   }
   if (held_out != nullptr) {
-    s += fmt::format("held-out check: refit without N = {:.6g} ({} points); predicting it: mean |ln L - ln Lhat| = "
-                     "{:.4g}, max {:.4g}\n",
-                     held_out->held_out_n, held_out->predictions.size(), held_out->mean_abs_log_error,
-                     held_out->max_abs_log_error);
+    s += fmt::format(
+        "held-out check: refit without N = {:.6g} ({} points); predicting it: mean |ln L - ln Lhat| = "
+        "{:.4g}, max {:.4g}\n",
+        held_out->held_out_n, held_out->predictions.size(), held_out->mean_abs_log_error,
+        held_out->max_abs_log_error);
   }
   if (residual_table) {
     s += fmt::format("{:>14} {:>16} {:>24} {:>10} {:>10} {:>10}\n", "N", "D", "fwd/bwd", "loss", "predicted",
                      "resid %");
     for (const auto& r : fit.residuals) {
-      s += fmt::format("{:>14.6g} {:>16.6g} {:>24} {:>10.5f} {:>10.5f} {:>10.4f}\n", r.observation.n, r.observation.d,
-                       r.observation.fwd + "/" + r.observation.bwd, r.observation.loss, r.predicted,
-                       100 * r.log_residual);
+      s += fmt::format("{:>14.6g} {:>16.6g} {:>24} {:>10.5f} {:>10.5f} {:>10.4f}\n", r.observation.n,
+                       r.observation.d, r.observation.fwd + "/" + r.observation.bwd, r.observation.loss,
+                       r.predicted, 100 * r.log_residual);
     }
   }
   return s;
@@ -69,15 +71,16 @@ std::string format_fit_report(const FitOutcome& outcome, const BootstrapResult* 
 std::string format_recommendation(const Recommendation& r) {
   std::string s = fmt::format("budget: N = {:.4g} parameters, D = {:.4g} tokens (6ND = {:.4g} FLOPs)\n",
                               r.budget.n_max, r.budget.d_max, 6 * r.budget.n_max * r.budget.d_max);
-  s += fmt::format("{:<40} {:>8} {:>8} {:>8} {:>12} {:>12} {:>10}\n", "configuration (fwd/bwd)", "spfw", "spbw",
-                   "sptr", "N used", "D used", "loss");
+  s += fmt::format("{:<40} {:>8} {:>8} {:>8} {:>12} {:>12} {:>10}\n", "configuration (fwd/bwd)", "spfw",
+                   "spbw", "sptr", "N used", "D used", "loss");
   for (size_t i = 0; i < r.scores.size(); ++i) {
     const auto& c = r.scores[i];
     s += fmt::format("{:<40} {:>8.4g} {:>8.4g} {:>8.4g} {:>12.4g} {:>12.4g} {:>10.5f}{}\n", c.config.name(),
                      c.speedup.fwd, c.speedup.bwd, c.speedup.training(), c.n_effective, c.d_effective, c.loss,
                      i == r.winner ? "  <- best" : "");
   }
-  s += fmt::format("winner: {} with predicted loss {:.5f}", r.scores[r.winner].config.name(), r.scores[r.winner].loss);
+  s += fmt::format("winner: {} with predicted loss {:.5f}", r.scores[r.winner].config.name(),
+                   r.scores[r.winner].loss);
   if (r.probability_best >= 0) {
     s += fmt::format("; best in {:.1f}% of {} bootstrap samples", 100 * r.probability_best, r.samples_used);
   }

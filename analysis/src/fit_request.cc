@@ -1,9 +1,8 @@
 // Dispatch of a FitRequest to fit_law / fit_staged and their bootstrap and held-out variants.
+#include <fmt/format.h>
 #include <lps/analysis/fit_request.h>
 #include <lps/analysis/fitter.h>
 #include <lps/core/error.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -36,9 +35,10 @@ FitOutcome run_fit_on(const FitRequest& request, std::unique_ptr<LawForm> law, s
   }
   report.fixed = out.staged->base.fixed;
   for (size_t i = out.law->num_core(); i < report.fixed.size(); ++i) {
-    report.fixed[i] = std::none_of(out.staged->separate.begin(), out.staged->separate.end(), [&](const auto& e) {
-      return std::find(e.names.begin(), e.names.end(), out.law->parameter_names()[i]) != e.names.end();
-    });
+    report.fixed[i] =
+        std::none_of(out.staged->separate.begin(), out.staged->separate.end(), [&](const auto& e) {
+          return std::find(e.names.begin(), e.names.end(), out.law->parameter_names()[i]) != e.names.end();
+        });
   }
   report.num_free = static_cast<size_t>(std::count(report.fixed.begin(), report.fixed.end(), false));
   out.fit = std::move(report);
@@ -47,7 +47,9 @@ FitOutcome run_fit_on(const FitRequest& request, std::unique_ptr<LawForm> law, s
 
 }  // namespace
 
-std::string_view to_string(FitMode mode) { return mode == FitMode::kSingle ? "single" : "staged"; }
+std::string_view to_string(FitMode mode) {
+  return mode == FitMode::kSingle ? "single" : "staged";
+}
 
 FitMode parse_fit_mode(std::string_view text) {
   if (text == "single") return FitMode::kSingle;
@@ -59,11 +61,13 @@ FitOutcome run_fit(const FitRequest& request) {
   return run_fit_on(request, make_law(request.spec, request.observations), request.observations);
 }
 
-BootstrapResult run_bootstrap(const FitRequest& request, const FitOutcome& outcome, const BootstrapOptions& options) {
+BootstrapResult run_bootstrap(const FitRequest& request, const FitOutcome& outcome,
+                              const BootstrapOptions& options) {
   if (request.mode == FitMode::kSingle) {
     return bootstrap_fit(*outcome.law, request.observations, outcome.fit, request.options, options);
   }
-  return bootstrap_staged(*outcome.law, request.observations, *outcome.staged, staged_options(request), options);
+  return bootstrap_staged(*outcome.law, request.observations, *outcome.staged, staged_options(request),
+                          options);
 }
 
 HeldOutCheck run_held_out(const FitRequest& request) {

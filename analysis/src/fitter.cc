@@ -1,10 +1,9 @@
 // The multi-start fit: canonical order → prepared points → one TinySolver run per start (parallel) →
 // lowest cost (ties: lowest start index) → optional ceres::Solve polish → report.
-#include <lps/analysis/fitter.h>
-#include <lps/core/error.h>
-
 #include <ceres/tiny_solver.h>
 #include <fmt/format.h>
+#include <lps/analysis/fitter.h>
+#include <lps/core/error.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,7 +24,8 @@ struct StartOutcome {
 
 double robust_cost(const detail::HuberProblem& p, const std::vector<double>& x_free) {
   std::vector<double> r(p.points.size()), full, grad;
-  if (!p.residuals(x_free.data(), r.data(), nullptr, full, grad)) return std::numeric_limits<double>::quiet_NaN();
+  if (!p.residuals(x_free.data(), r.data(), nullptr, full, grad))
+    return std::numeric_limits<double>::quiet_NaN();
   double sum = 0;
   for (double v : r) sum += p.rho(v);
   return 0.5 * sum;
@@ -45,7 +45,8 @@ StartOutcome run_start(const detail::HuberProblem& p, std::vector<double> x0, in
   Solver::Parameters x = Eigen::Map<Solver::Parameters>(x0.data(), static_cast<Eigen::Index>(x0.size()));
   (void)solver.Solve(f, &x);
   out.x_free.assign(x.data(), x.data() + x.size());
-  const bool x_finite = std::all_of(out.x_free.begin(), out.x_free.end(), [](double v) { return std::isfinite(v); });
+  const bool x_finite =
+      std::all_of(out.x_free.begin(), out.x_free.end(), [](double v) { return std::isfinite(v); });
   out.cost = x_finite ? robust_cost(p, out.x_free) : std::numeric_limits<double>::quiet_NaN();
   out.failed = !std::isfinite(out.cost);
   return out;
@@ -55,7 +56,8 @@ StartOutcome run_start(const detail::HuberProblem& p, std::vector<double> x0, in
 
 double FitResult::value(const std::string& name) const {
   std::string wanted = name;
-  if (wanted == "A" || wanted == "B" || wanted == "E") wanted = std::string(1, static_cast<char>(wanted[0] + 32));
+  if (wanted == "A" || wanted == "B" || wanted == "E")
+    wanted = std::string(1, static_cast<char>(wanted[0] + 32));
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == wanted) return x[i];
   }
@@ -67,7 +69,8 @@ double huber_cost(const LawForm& law, std::span<const Observation> observations,
   LPS_CHECK(x.size() == law.num_parameters());
   double sum = 0;
   for (const Observation& o : observations) {
-    const double r = options.residual_scale * (std::log(o.loss) - law.log_predict(x.data(), law.prepare(o), nullptr));
+    const double r =
+        options.residual_scale * (std::log(o.loss) - law.log_predict(x.data(), law.prepare(o), nullptr));
     const double a = std::abs(r), d = options.huber_delta;
     sum += a <= d ? r * r : 2 * d * a - d * d;
   }
@@ -132,9 +135,10 @@ FitResult fit_law(const LawForm& law, std::vector<Observation> observations, con
   }
   problem.base = base;
   if (problem.free.size() > observations.size()) {
-    throw Error(ErrorKind::kUserInput, fmt::format("{} free parameters but only {} observations: fix some parameters "
-                                                   "or add data",
-                                                   problem.free.size(), observations.size()));
+    throw Error(ErrorKind::kUserInput,
+                fmt::format("{} free parameters but only {} observations: fix some parameters "
+                            "or add data",
+                            problem.free.size(), observations.size()));
   }
 
   // Starts: grid axes of free parameters (axes of fixed ones are dropped), other free ones at `base`.
@@ -152,7 +156,8 @@ FitResult fit_law(const LawForm& law, std::vector<Observation> observations, con
     for (size_t k = 0; k < values.size(); ++k) full[law.index_of(grid.axes[k].first)] = values[k];
     std::vector<double> x0;
     for (int i : problem.free) x0.push_back(full[i]);
-    outcomes[s] = run_start(problem, std::move(x0), screen ? options.screen_iterations : options.max_iterations);
+    outcomes[s] =
+        run_start(problem, std::move(x0), screen ? options.screen_iterations : options.max_iterations);
   });
   if (screen) {
     // Continue the promising starts from where screening left them (a deterministic choice: it depends on
@@ -163,13 +168,16 @@ FitResult fit_law(const LawForm& law, std::vector<Observation> observations, con
     }
     std::sort(ranked.begin(), ranked.end());
     std::vector<size_t> keep;
-    const size_t min_keep = static_cast<size_t>(std::ceil(options.screen_keep_fraction * static_cast<double>(ranked.size())));
+    const size_t min_keep =
+        static_cast<size_t>(std::ceil(options.screen_keep_fraction * static_cast<double>(ranked.size())));
     for (size_t k = 0; k < ranked.size(); ++k) {
-      if (k < min_keep || ranked[k].first <= options.screen_ratio * ranked.front().first) keep.push_back(ranked[k].second);
+      if (k < min_keep || ranked[k].first <= options.screen_ratio * ranked.front().first)
+        keep.push_back(ranked[k].second);
     }
     detail::parallel_for(keep.size(), options.threads, [&](size_t k) {
       const size_t s = keep[k];
-      outcomes[s] = run_start(problem, outcomes[s].x_free, options.max_iterations - options.screen_iterations);
+      outcomes[s] =
+          run_start(problem, outcomes[s].x_free, options.max_iterations - options.screen_iterations);
     });
   }
 
@@ -182,9 +190,10 @@ FitResult fit_law(const LawForm& law, std::vector<Observation> observations, con
     if (best == num_starts || outcomes[s].cost < outcomes[best].cost) best = s;
   }
   if (best == num_starts) {
-    throw Error(ErrorKind::kRun, fmt::format("all {} starts of the {} fit failed (overflow or NaN); check the data "
-                                             "or give start values",
-                                             num_starts, to_string(law.kind())));
+    throw Error(ErrorKind::kRun,
+                fmt::format("all {} starts of the {} fit failed (overflow or NaN); check the data "
+                            "or give start values",
+                            num_starts, to_string(law.kind())));
   }
   std::vector<double> x_free = outcomes[best].x_free;
   if (options.polish) {

@@ -9,7 +9,6 @@
 #include <lps/analysis/law_form.h>
 
 #include <Eigen/Core>
-
 #include <cmath>
 #include <vector>
 

@@ -1,14 +1,13 @@
 // LawForm's shared bookkeeping (parameter names, efficiency lookup) and the factory.
-#include "laws.h"
-
-#include <lps/core/error.h>
-
 #include <fmt/format.h>
+#include <lps/core/error.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <set>
+
+#include "laws.h"
 
 namespace lps::analysis {
 namespace {
@@ -39,12 +38,15 @@ LawKind parse_law_kind(std::string_view text) {
   for (LawKind k : {LawKind::kChinchilla, LawKind::kQuartet, LawKind::kQuest}) {
     if (iequals(text, to_string(k))) return k;
   }
-  throw Error(ErrorKind::kUserInput, fmt::format("unknown law '{}': choose chinchilla, quartet or quest", text));
+  throw Error(ErrorKind::kUserInput,
+              fmt::format("unknown law '{}': choose chinchilla, quartet or quest", text));
 }
 
 LawForm::LawForm(LawSpec spec, std::vector<std::string> core_names, std::vector<std::string> fwd_labels,
                  std::vector<std::string> bwd_labels, std::string fwd_prefix, std::string bwd_prefix)
-    : spec_(std::move(spec)), names_(std::move(core_names)), fwd_labels_(std::move(fwd_labels)),
+    : spec_(std::move(spec)),
+      names_(std::move(core_names)),
+      fwd_labels_(std::move(fwd_labels)),
       bwd_labels_(std::move(bwd_labels)) {
   num_core_ = names_.size();
   for (const auto& l : fwd_labels_) names_.push_back(fmt::format("{}[{}]", fwd_prefix, l));
@@ -53,12 +55,15 @@ LawForm::LawForm(LawSpec spec, std::vector<std::string> core_names, std::vector<
 
 int LawForm::index_of(std::string_view name) const {
   std::string wanted(name);
-  if (wanted == "A" || wanted == "B" || wanted == "E") wanted = std::string(1, static_cast<char>(wanted[0] + 32));
+  if (wanted == "A" || wanted == "B" || wanted == "E")
+    wanted = std::string(1, static_cast<char>(wanted[0] + 32));
   auto it = std::find(names_.begin(), names_.end(), wanted);
   return it == names_.end() ? -1 : static_cast<int>(it - names_.begin());
 }
 
-double LawForm::default_start(size_t index) const { return is_efficiency(index) ? 1.0 : 0.0; }
+double LawForm::default_start(size_t index) const {
+  return is_efficiency(index) ? 1.0 : 0.0;
+}
 
 bool LawForm::is_baseline(const std::string& scheme) const {
   return scheme.empty() || iequals(scheme, spec_.baseline);
@@ -69,8 +74,8 @@ int LawForm::fwd_index(const std::string& fwd) const {
   const int i = find_label(fwd_labels_, fwd);
   if (i < 0) {
     throw Error(ErrorKind::kUserInput,
-                fmt::format("forward scheme '{}' has no efficiency in this {} fit (known: {}; baseline {})", fwd,
-                            to_string(kind()), fmt::join(fwd_labels_, ", "), spec_.baseline));
+                fmt::format("forward scheme '{}' has no efficiency in this {} fit (known: {}; baseline {})",
+                            fwd, to_string(kind()), fmt::join(fwd_labels_, ", "), spec_.baseline));
   }
   return static_cast<int>(num_core_) + i;
 }
@@ -80,8 +85,8 @@ int LawForm::bwd_index(const std::string& bwd) const {
   const int i = find_label(bwd_labels_, bwd);
   if (i < 0) {
     throw Error(ErrorKind::kUserInput,
-                fmt::format("backward scheme '{}' has no efficiency in this {} fit (known: {}; baseline {})", bwd,
-                            to_string(kind()), fmt::join(bwd_labels_, ", "), spec_.baseline));
+                fmt::format("backward scheme '{}' has no efficiency in this {} fit (known: {}; baseline {})",
+                            bwd, to_string(kind()), fmt::join(bwd_labels_, ", "), spec_.baseline));
   }
   return static_cast<int>(num_core_ + fwd_labels_.size()) + i;
 }

@@ -1,8 +1,7 @@
 // Canonical ordering and validation of observations.
+#include <fmt/format.h>
 #include <lps/analysis/observation.h>
 #include <lps/core/diagnostic.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +10,8 @@
 namespace lps::analysis {
 
 bool canonical_less(const Observation& x, const Observation& y) {
-  return std::tie(x.n, x.d, x.fwd, x.bwd, x.loss, x.label) < std::tie(y.n, y.d, y.fwd, y.bwd, y.loss, y.label);
+  return std::tie(x.n, x.d, x.fwd, x.bwd, x.loss, x.label) <
+         std::tie(y.n, y.d, y.fwd, y.bwd, y.loss, y.label);
 }
 
 std::vector<Observation> canonical_order(std::vector<Observation> observations) {
@@ -28,7 +28,8 @@ void validate_observations(const std::vector<Observation>& observations, const s
     };
     if (!(std::isfinite(o.n) && o.n > 0)) bad(fmt::format("N must be a positive number, got {}", o.n));
     if (!(std::isfinite(o.d) && o.d > 0)) bad(fmt::format("D must be a positive number, got {}", o.d));
-    if (!(std::isfinite(o.loss) && o.loss > 0)) bad(fmt::format("loss must be a positive number, got {}", o.loss));
+    if (!(std::isfinite(o.loss) && o.loss > 0))
+      bad(fmt::format("loss must be a positive number, got {}", o.loss));
   }
   problems.throw_if_any();
 }

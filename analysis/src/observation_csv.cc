@@ -1,8 +1,7 @@
 // CSV → observations. Plain comma-separated text with a header row; fields may be double-quoted.
+#include <fmt/format.h>
 #include <lps/analysis/observation_csv.h>
 #include <lps/core/diagnostic.h>
-
-#include <fmt/format.h>
 
 #include <charconv>
 #include <cmath>
@@ -68,10 +67,9 @@ bool passes(const RowFilter& f, const std::string& cell) {
 }  // namespace
 
 RowFilter parse_row_filter(const std::string& text) {
-  static const std::pair<const char*, FilterOp> kOps[] = {{"!=", FilterOp::kNe}, {"<=", FilterOp::kLe},
-                                                          {">=", FilterOp::kGe}, {"==", FilterOp::kEq},
-                                                          {"=", FilterOp::kEq},  {"<", FilterOp::kLt},
-                                                          {">", FilterOp::kGt}};
+  static const std::pair<const char*, FilterOp> kOps[] = {
+      {"!=", FilterOp::kNe}, {"<=", FilterOp::kLe}, {">=", FilterOp::kGe}, {"==", FilterOp::kEq},
+      {"=", FilterOp::kEq},  {"<", FilterOp::kLt},  {">", FilterOp::kGt}};
   for (const auto& [token, op] : kOps) {
     const size_t at = text.find(token);
     if (at != std::string::npos && at > 0) {
@@ -88,7 +86,8 @@ std::vector<Observation> read_observations_csv(const std::filesystem::path& path
   std::ifstream in(path);
   if (!in) throw Error(ErrorKind::kUserInput, fmt::format("{}: cannot open the CSV file", file));
   std::string line;
-  if (!std::getline(in, line)) throw Error(ErrorKind::kUserInput, fmt::format("{}: empty file (no header)", file));
+  if (!std::getline(in, line))
+    throw Error(ErrorKind::kUserInput, fmt::format("{}: empty file (no header)", file));
   const std::vector<std::string> header = split_csv_line(line);
   DiagnosticList problems;
   auto column_index = [&](const std::string& name, const std::string& role) -> int {
@@ -96,9 +95,9 @@ std::vector<Observation> read_observations_csv(const std::filesystem::path& path
     for (size_t i = 0; i < header.size(); ++i) {
       if (header[i] == name) return static_cast<int>(i);
     }
-    problems.add(Diagnostic{file, 1, 0, name,
-                            fmt::format("no column named '{}' for {} (columns: {})", name, role,
-                                        fmt::join(header, ", "))});
+    problems.add(Diagnostic{
+        file, 1, 0, name,
+        fmt::format("no column named '{}' for {} (columns: {})", name, role, fmt::join(header, ", "))});
     return -1;
   };
   const int in_ = column_index(columns.n, "N"), id = column_index(columns.d, "D");
@@ -128,7 +127,8 @@ std::vector<Observation> read_observations_csv(const std::filesystem::path& path
     auto number = [&](int col, const std::string& name, double& target) {
       const auto v = parse_number(cells[col]);
       if (!v || !std::isfinite(*v)) {
-        problems.add(Diagnostic{file, line_no, col + 1, name, fmt::format("'{}' is not a finite number", cells[col])});
+        problems.add(
+            Diagnostic{file, line_no, col + 1, name, fmt::format("'{}' is not a finite number", cells[col])});
       } else {
         target = *v;
       }

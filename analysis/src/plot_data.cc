@@ -1,10 +1,9 @@
 // Points, fitted curves and the region map as JSON for the matplotlib script.
 #include <lps/analysis/plot_data.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <tuple>
 
 namespace lps::analysis {
@@ -25,8 +24,13 @@ std::string plot_data_json(const FitOutcome& outcome, const RegionMap* map, size
   std::map<std::tuple<double, std::string, std::string>, std::pair<double, double>> ranges;
   for (const auto& r : fit.residuals) {
     const Observation& o = r.observation;
-    points.push_back({{"n", o.n}, {"d", o.d}, {"loss", o.loss}, {"fwd", o.fwd}, {"bwd", o.bwd},
-                      {"predicted", r.predicted}, {"log_residual", r.log_residual}});
+    points.push_back({{"n", o.n},
+                      {"d", o.d},
+                      {"loss", o.loss},
+                      {"fwd", o.fwd},
+                      {"bwd", o.bwd},
+                      {"predicted", r.predicted},
+                      {"log_residual", r.log_residual}});
     auto [it, inserted] = ranges.try_emplace({o.n, o.fwd, o.bwd}, o.d, o.d);
     it->second.first = std::min(it->second.first, o.d);
     it->second.second = std::max(it->second.second, o.d);
@@ -44,8 +48,11 @@ std::string plot_data_json(const FitOutcome& outcome, const RegionMap* map, size
   if (map != nullptr) {
     std::vector<std::string> names;
     for (const auto& c : map->configs) names.push_back(c.name());
-    j["map"] = {{"n", map->n_values}, {"ratio", map->ratio_values}, {"configs", names},
-                {"winner", map->winner}, {"margin", map->margin}};
+    j["map"] = {{"n", map->n_values},
+                {"ratio", map->ratio_values},
+                {"configs", names},
+                {"winner", map->winner},
+                {"margin", map->margin}};
   } else {
     j["map"] = nullptr;
   }

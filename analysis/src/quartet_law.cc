@@ -10,7 +10,8 @@ namespace {
 class QuartetLaw final : public LawForm {
  public:
   QuartetLaw(const LawSpec& spec, std::vector<std::string> fwd, std::vector<std::string> bwd)
-      : LawForm(spec, {"a", "alpha", "b", "beta", "e", "gamma"}, std::move(fwd), std::move(bwd), "effN", "effD") {}
+      : LawForm(spec, {"a", "alpha", "b", "beta", "e", "gamma"}, std::move(fwd), std::move(bwd), "effN",
+                "effD") {}
 
   [[nodiscard]] LawKind kind() const override { return LawKind::kQuartet; }
   [[nodiscard]] std::string formula() const override {

@@ -1,8 +1,7 @@
 // Scoring precision configurations under a budget; region maps.
+#include <fmt/format.h>
 #include <lps/analysis/recommender.h>
 #include <lps/core/error.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,7 +18,8 @@ size_t argmin(const std::vector<double>& v) {
   return best;
 }
 
-std::vector<double> losses(const LawForm& law, std::span<const double> x, const std::vector<ConfigScore>& scores) {
+std::vector<double> losses(const LawForm& law, std::span<const double> x,
+                           const std::vector<ConfigScore>& scores) {
   std::vector<double> out;
   for (const auto& s : scores) {
     const double l = law.predict(x, s.n_effective, s.d_effective, s.config.fwd, s.config.bwd);
@@ -31,7 +31,8 @@ std::vector<double> losses(const LawForm& law, std::span<const double> x, const 
 }  // namespace
 
 Budget Budget::from_flops(double flops, double n) {
-  if (!(flops > 0 && n > 0)) throw Error(ErrorKind::kUserInput, "FLOP budget and model size must be positive");
+  if (!(flops > 0 && n > 0))
+    throw Error(ErrorKind::kUserInput, "FLOP budget and model size must be positive");
   return Budget{n, flops / (6 * n)};
 }
 
@@ -41,13 +42,13 @@ Budget Budget::from_flops_and_ratio(double flops, double ratio) {
   return Budget{n, ratio * n};
 }
 
-Recommendation recommend(const LawForm& law, std::span<const double> x, const std::vector<PrecisionConfig>& configs,
-                         const SpeedupModel& speedups, const Budget& budget,
-                         const std::vector<std::vector<double>>& samples) {
+Recommendation recommend(const LawForm& law, std::span<const double> x,
+                         const std::vector<PrecisionConfig>& configs, const SpeedupModel& speedups,
+                         const Budget& budget, const std::vector<std::vector<double>>& samples) {
   if (configs.empty()) throw Error(ErrorKind::kUserInput, "no precision configurations to compare");
   if (!(budget.n_max > 0 && budget.d_max > 0)) {
-    throw Error(ErrorKind::kUserInput, fmt::format("budget needs positive N and D, got N={} D={}", budget.n_max,
-                                                   budget.d_max));
+    throw Error(ErrorKind::kUserInput,
+                fmt::format("budget needs positive N and D, got N={} D={}", budget.n_max, budget.d_max));
   }
   Recommendation r;
   r.budget = budget;
@@ -81,9 +82,9 @@ std::vector<double> log_space(double lo, double hi, size_t count) {
   return out;
 }
 
-RegionMap region_map(const LawForm& law, std::span<const double> x, const std::vector<PrecisionConfig>& configs,
-                     const SpeedupModel& speedups, const std::vector<double>& n_values,
-                     const std::vector<double>& ratio_values) {
+RegionMap region_map(const LawForm& law, std::span<const double> x,
+                     const std::vector<PrecisionConfig>& configs, const SpeedupModel& speedups,
+                     const std::vector<double>& n_values, const std::vector<double>& ratio_values) {
   RegionMap map;
   map.n_values = n_values;
   map.ratio_values = ratio_values;

@@ -1,8 +1,8 @@
 // Locations of the Python helpers (compiled in from the source tree) and running them.
 #include <lps/analysis/resources.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
-#include <sys/wait.h>
 
 namespace lps::analysis {
 namespace {
@@ -15,7 +15,9 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-std::filesystem::path plot_script_path() { return std::filesystem::path(LPS_ANALYSIS_DIR) / "plot/plot_fit.py"; }
+std::filesystem::path plot_script_path() {
+  return std::filesystem::path(LPS_ANALYSIS_DIR) / "plot/plot_fit.py";
+}
 
 std::filesystem::path bench_script_path() {
   return std::filesystem::path(LPS_ANALYSIS_DIR) / "bench/scipy_fit_bench.py";

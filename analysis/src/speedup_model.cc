@@ -1,20 +1,21 @@
 // Bit-count and tabulated speedup models.
+#include <fmt/format.h>
 #include <lps/analysis/observation_csv.h>
 #include <lps/analysis/speedup_model.h>
 #include <lps/core/error.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
 namespace lps::analysis {
 
-BitCountSpeedups::BitCountSpeedups(std::map<std::string, double> bits, std::string baseline, double baseline_bits)
+BitCountSpeedups::BitCountSpeedups(std::map<std::string, double> bits, std::string baseline,
+                                   double baseline_bits)
     : bits_(std::move(bits)), baseline_(std::move(baseline)), baseline_bits_(baseline_bits) {
   LPS_CHECK(baseline_bits_ > 0);
   for (const auto& [k, v] : bits_) {
-    if (!(v > 0)) throw Error(ErrorKind::kUserInput, fmt::format("bits for '{}' must be positive, got {}", k, v));
+    if (!(v > 0))
+      throw Error(ErrorKind::kUserInput, fmt::format("bits for '{}' must be positive, got {}", k, v));
   }
 }
 
@@ -58,7 +59,8 @@ Speedup SpeedupTable::speedup(const PrecisionConfig& config, double n) const {
   const auto& rows = it->second.second;
   if (n <= rows.front().n) return rows.front().speedup;
   if (n >= rows.back().n) return rows.back().speedup;
-  auto hi = std::upper_bound(rows.begin(), rows.end(), n, [](double v, const SpeedupRow& r) { return v < r.n; });
+  auto hi =
+      std::upper_bound(rows.begin(), rows.end(), n, [](double v, const SpeedupRow& r) { return v < r.n; });
   auto lo = hi - 1;
   const double t = (std::log(n) - std::log(lo->n)) / (std::log(hi->n) - std::log(lo->n));
   return Speedup{lo->speedup.fwd + t * (hi->speedup.fwd - lo->speedup.fwd),
@@ -68,8 +70,8 @@ Speedup SpeedupTable::speedup(const PrecisionConfig& config, double n) const {
 std::string SpeedupTable::describe() const {
   std::vector<std::string> parts;
   for (const auto& [name, entry] : rows_) {
-    parts.push_back(fmt::format("{} ({} rows, N {:.3g}…{:.3g})", name, entry.second.size(), entry.second.front().n,
-                                entry.second.back().n));
+    parts.push_back(fmt::format("{} ({} rows, N {:.3g}…{:.3g})", name, entry.second.size(),
+                                entry.second.front().n, entry.second.back().n));
   }
   return fmt::format("speedup table vs baseline {}: {}", baseline_.name(), fmt::join(parts, "; "));
 }
@@ -89,7 +91,8 @@ void read_speedup_csv(SpeedupTable& table, const std::filesystem::path& path, co
   cols.loss = bwd_col;
   for (const Observation& o : read_observations_csv(path, cols, {})) {
     if (!(o.n > 0 && o.d > 0 && o.loss > 0)) {
-      throw Error(ErrorKind::kUserInput, fmt::format("{}: {}: speedups and N must be positive", path.string(), o.label));
+      throw Error(ErrorKind::kUserInput,
+                  fmt::format("{}: {}: speedups and N must be positive", path.string(), o.label));
     }
     table.add(config, SpeedupRow{o.n, Speedup{o.d, o.loss}});
   }

@@ -1,11 +1,10 @@
 // `lpsweep fit`: fit a low-precision scaling law to finished runs (a CSV now; a sweep once the store is
 // wired) and print the law with bootstrap intervals, the report and the held-out check.
+#include <fmt/format.h>
 #include <lps/analysis/fit_export.h>
 #include <lps/analysis/fit_report.h>
 #include <lps/core/error.h>
 #include <lps/core/log.h>
-
-#include <fmt/format.h>
 
 #include <fstream>
 
@@ -27,8 +26,8 @@ struct FitFlags {
 void run_fit_command(const FitFlags& f) {
   using namespace analysis;
   const FitRequest request = build_fit_request(f.input);
-  log_info("fitting {} observations ({} law, {} mode)", request.observations.size(), to_string(request.spec.kind),
-           to_string(request.mode));
+  log_info("fitting {} observations ({} law, {} mode)", request.observations.size(),
+           to_string(request.spec.kind), to_string(request.mode));
   const FitOutcome outcome = run_fit(request);
   std::optional<BootstrapResult> boot;
   BootstrapOptions bo;
@@ -44,11 +43,13 @@ void run_fit_command(const FitFlags& f) {
       log_warn("held-out check skipped: {}", e.what());
     }
   }
-  fmt::print("{}", format_fit_report(outcome, boot ? &*boot : nullptr, held ? &*held : nullptr, !f.no_residuals));
+  fmt::print("{}",
+             format_fit_report(outcome, boot ? &*boot : nullptr, held ? &*held : nullptr, !f.no_residuals));
   if (!f.json_out.empty()) {
     std::ofstream out(f.json_out);
     if (!out) throw IoError(fmt::format("{}: cannot write the fit JSON", f.json_out));
-    out << export_fit_json(request, outcome, FitExtras{boot ? &*boot : nullptr, &bo, held ? &*held : nullptr});
+    out << export_fit_json(request, outcome,
+                           FitExtras{boot ? &*boot : nullptr, &bo, held ? &*held : nullptr});
     log_info("wrote {}", f.json_out);
   }
 }

@@ -1,12 +1,11 @@
 // `lpsweep plot`: loss vs D per model size with the fitted curves per scheme, residuals, and (with a speedup
 // model) the region map, as PNG and SVG. C++ writes plot_data.json; analysis/plot/plot_fit.py (matplotlib)
 // draws it, run with $LPS_PYTHON, else the project's .venv/bin/python3, else python3.
+#include <fmt/format.h>
 #include <lps/analysis/plot_data.h>
 #include <lps/analysis/resources.h>
 #include <lps/core/error.h>
 #include <lps/core/log.h>
-
-#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -49,11 +48,12 @@ void run_plot(const PlotFlags& f) {
   const std::string python = python_executable();
   const int rc = run_python(plot_script_path(), {data.string(), f.out, "--formats", f.formats});
   if (rc != 0) {
-    throw Error(ErrorKind::kRun,
-                fmt::format("plotting failed ({} exited with status {}). The plot data is in {}. lpsweep draws with "
-                            "matplotlib: run scripts/setup.sh (installs it into .venv) or set LPS_PYTHON to a python "
-                            "with matplotlib.",
-                            python, rc, data.string()));
+    throw Error(
+        ErrorKind::kRun,
+        fmt::format("plotting failed ({} exited with status {}). The plot data is in {}. lpsweep draws with "
+                    "matplotlib: run scripts/setup.sh (installs it into .venv) or set LPS_PYTHON to a python "
+                    "with matplotlib.",
+                    python, rc, data.string()));
   }
 }
 
@@ -61,7 +61,8 @@ void run_plot(const PlotFlags& f) {
 
 void add_plot_command(CLI::App& app) {
   auto flags = std::make_shared<PlotFlags>();
-  auto* cmd = app.add_subcommand("plot", "Plot losses, fitted curves, residuals and the precision region map");
+  auto* cmd =
+      app.add_subcommand("plot", "Plot losses, fitted curves, residuals and the precision region map");
   add_fit_input_flags(cmd, flags->input);
   add_speedup_flags(cmd, flags->speedups);
   cmd->add_option("--out", flags->out, "output folder")->capture_default_str();

@@ -1,11 +1,10 @@
 // `lpsweep recommend`: which precision configuration gives the lowest predicted loss for a training budget,
 // with the probability (bootstrap) that it is the best, and optionally a region map over (N, D/N).
+#include <fmt/format.h>
 #include <lps/analysis/fit_report.h>
 #include <lps/analysis/recommender.h>
 #include <lps/core/error.h>
 #include <lps/core/log.h>
-
-#include <fmt/format.h>
 
 #include "commands.h"
 #include "fit_cli.h"
@@ -28,8 +27,9 @@ analysis::Budget budget_from(const RecommendFlags& f) {
   if (f.flops > 0 && f.d_over_n > 0) return analysis::Budget::from_flops_and_ratio(f.flops, f.d_over_n);
   if (f.n > 0 && f.d > 0) return analysis::Budget{f.n, f.d};
   if (f.n > 0 && f.d_over_n > 0) return analysis::Budget{f.n, f.n * f.d_over_n};
-  throw Error(ErrorKind::kUserInput, "give a budget: --n N --d D, --n N --d-over-n R, --flops C --n N, or --flops C "
-                                     "--d-over-n R");
+  throw Error(ErrorKind::kUserInput,
+              "give a budget: --n N --d D, --n N --d-over-n R, --flops C --n N, or --flops C "
+              "--d-over-n R");
 }
 
 void run_recommend(const RecommendFlags& f) {
@@ -47,10 +47,12 @@ void run_recommend(const RecommendFlags& f) {
     samples = run_bootstrap(request, outcome, bo).samples;
   }
   fmt::print("law: {}\nspeedups: {}\n", outcome.fit.formula, model->describe());
-  fmt::print("{}", format_recommendation(recommend(*outcome.law, outcome.x(), configs, *model, budget, samples)));
+  fmt::print("{}",
+             format_recommendation(recommend(*outcome.law, outcome.x(), configs, *model, budget, samples)));
   if (f.map) {
-    const RegionMap map = region_map(*outcome.law, outcome.x(), configs, *model, parse_log_range(f.map_n, "--map-n"),
-                                     parse_log_range(f.map_ratio, "--map-ratio"));
+    const RegionMap map =
+        region_map(*outcome.law, outcome.x(), configs, *model, parse_log_range(f.map_n, "--map-n"),
+                   parse_log_range(f.map_ratio, "--map-ratio"));
     fmt::print("{}", format_region_map(map));
   }
 }
@@ -59,7 +61,8 @@ void run_recommend(const RecommendFlags& f) {
 
 void add_recommend_command(CLI::App& app) {
   auto flags = std::make_shared<RecommendFlags>();
-  auto* cmd = app.add_subcommand("recommend", "Recommend the precision with the lowest predicted loss for a budget");
+  auto* cmd =
+      app.add_subcommand("recommend", "Recommend the precision with the lowest predicted loss for a budget");
   add_fit_input_flags(cmd, flags->input);
   add_speedup_flags(cmd, flags->speedups);
   cmd->add_option("--n", flags->n, "model size N of the budget (parameters)");
@@ -70,7 +73,8 @@ void add_recommend_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--map", flags->map, "also print the region map of winners over (N, D/N)");
   cmd->add_option("--map-n", flags->map_n, "map model sizes LO:HI:COUNT (log-spaced)")->capture_default_str();
-  cmd->add_option("--map-ratio", flags->map_ratio, "map D/N values LO:HI:COUNT (log-spaced)")->capture_default_str();
+  cmd->add_option("--map-ratio", flags->map_ratio, "map D/N values LO:HI:COUNT (log-spaced)")
+      ->capture_default_str();
   cmd->footer(
       "Example (Quartet on an RTX 5090, speedups vs FP8 from the paper):\n"
       "  lpsweep recommend --csv ../shared/fixtures/quartet_repo_losses.csv --loss-col c4_val_loss \\\n"

@@ -1,12 +1,11 @@
 // Shared fit/recommend/plot flags: observation input, fit settings, speedup models.
 #include "fit_cli.h"
 
+#include <fmt/format.h>
 #include <lps/analysis/fit_export.h>
 #include <lps/analysis/observation_csv.h>
 #include <lps/core/diagnostic.h>
 #include <lps/core/error.h>
-
-#include <fmt/format.h>
 
 #include <charconv>
 #include <fstream>
@@ -37,7 +36,9 @@ std::pair<std::string, double> parse_assignment(const std::string& text, const s
 
 }  // namespace
 
-void set_sweep_observation_source(SweepObservationSource source) { sweep_source() = std::move(source); }
+void set_sweep_observation_source(SweepObservationSource source) {
+  sweep_source() = std::move(source);
+}
 
 void add_fit_input_flags(CLI::App* cmd, FitInputFlags& f) {
   auto* g = cmd->add_option_group("input", "where the observations come from");
@@ -49,17 +50,21 @@ void add_fit_input_flags(CLI::App* cmd, FitInputFlags& f) {
   cmd->add_option("--d-col", f.d_col, "CSV column with D (training tokens)")->capture_default_str();
   cmd->add_option("--loss-col", f.loss_col, "CSV column with the final loss")->capture_default_str();
   cmd->add_option("--fwd-col", f.fwd_col, "CSV column with the forward scheme label (default: all baseline)");
-  cmd->add_option("--bwd-col", f.bwd_col, "CSV column with the backward scheme label (default: all baseline)");
+  cmd->add_option("--bwd-col", f.bwd_col,
+                  "CSV column with the backward scheme label (default: all baseline)");
   cmd->add_option("--label-col", f.label_col, "CSV column used as the row label");
-  cmd->add_option("--where", f.where, "keep rows where COL=VALUE (also != < <= > >=); repeatable, all must hold");
+  cmd->add_option("--where", f.where,
+                  "keep rows where COL=VALUE (also != < <= > >=); repeatable, all must hold");
   cmd->add_option("--law", f.law, "law form: quartet | chinchilla | quest")->capture_default_str();
   cmd->add_option("--mode", f.mode, "staged (baseline constants, then efficiencies) | single (all at once)")
       ->capture_default_str();
   cmd->add_option("--baseline", f.baseline, "scheme label whose efficiencies are 1")->capture_default_str();
-  cmd->add_option("--huber-delta", f.huber_delta, "Huber threshold on log residuals (default: 1e-4 quartet, 1e-3 "
-                                                  "chinchilla)");
-  cmd->add_option("--fix", f.fix, "hold a parameter: NAME=VALUE in raw units (a, alpha, b, beta, e, gamma, "
-                                  "effN[X], ...); repeatable");
+  cmd->add_option("--huber-delta", f.huber_delta,
+                  "Huber threshold on log residuals (default: 1e-4 quartet, 1e-3 "
+                  "chinchilla)");
+  cmd->add_option("--fix", f.fix,
+                  "hold a parameter: NAME=VALUE in raw units (a, alpha, b, beta, e, gamma, "
+                  "effN[X], ...); repeatable");
   cmd->add_option("--threads", f.threads, "worker threads (0: all cores)")->capture_default_str();
 }
 
@@ -84,8 +89,9 @@ analysis::FitRequest build_fit_request(const FitInputFlags& f) {
   r.options.threads = f.threads;
   if (!f.sweep.empty()) {
     if (!sweep_source()) {
-      throw Error(ErrorKind::kUserInput, "--sweep is not available in this build yet; export the runs to CSV "
-                                         "(`lpsweep export`) and use --csv");
+      throw Error(ErrorKind::kUserInput,
+                  "--sweep is not available in this build yet; export the runs to CSV "
+                  "(`lpsweep export`) and use --csv");
     }
     r.observations = sweep_source()(f.sweep);
   } else {
@@ -103,7 +109,8 @@ analysis::FitRequest build_fit_request(const FitInputFlags& f) {
     r.observations = read_observations_csv(f.csv, cols, filters);
   }
   if (r.observations.empty()) {
-    throw Error(ErrorKind::kUserInput, "no observations left to fit (check --where filters and column names)");
+    throw Error(ErrorKind::kUserInput,
+                "no observations left to fit (check --where filters and column names)");
   }
   return r;
 }
@@ -111,27 +118,33 @@ analysis::FitRequest build_fit_request(const FitInputFlags& f) {
 void add_speedup_flags(CLI::App* cmd, SpeedupFlags& f) {
   cmd->add_option("--speedups", f.model, "speedup model: bits (bit-count) | table (--speedup-csv)")
       ->capture_default_str();
-  cmd->add_option("--bits", f.bits, "bit-count model: LABEL=BITS for each non-baseline scheme (e.g. QuEST=4)");
+  cmd->add_option("--bits", f.bits,
+                  "bit-count model: LABEL=BITS for each non-baseline scheme (e.g. QuEST=4)");
   cmd->add_option("--baseline-bits", f.baseline_bits, "bits of the baseline format (16 for BF16, 8 for FP8)")
       ->capture_default_str();
   cmd->add_option("--speedup-csv", f.csv, "table model: CSV of speedups vs the baseline per model size");
   cmd->add_option("--speedup-config", f.config, "table model: the FWD/BWD configuration the CSV describes");
   cmd->add_option("--speedup-n-col", f.n_col, "table model: N column")->capture_default_str();
-  cmd->add_option("--speedup-fwd-col", f.fwd_col, "table model: forward speedup column")->capture_default_str();
-  cmd->add_option("--speedup-bwd-col", f.bwd_col, "table model: backward speedup column")->capture_default_str();
-  cmd->add_option("--config", f.configs, "a FWD/BWD configuration to compare (repeatable; default: the baseline "
-                                         "and every scheme pair in the data)");
+  cmd->add_option("--speedup-fwd-col", f.fwd_col, "table model: forward speedup column")
+      ->capture_default_str();
+  cmd->add_option("--speedup-bwd-col", f.bwd_col, "table model: backward speedup column")
+      ->capture_default_str();
+  cmd->add_option("--config", f.configs,
+                  "a FWD/BWD configuration to compare (repeatable; default: the baseline "
+                  "and every scheme pair in the data)");
 }
 
 analysis::PrecisionConfig parse_config(const std::string& text) {
   const size_t slash = text.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) {
-    throw Error(ErrorKind::kUserInput, fmt::format("configuration '{}': write FWD/BWD, e.g. QuEST/BF16", text));
+    throw Error(ErrorKind::kUserInput,
+                fmt::format("configuration '{}': write FWD/BWD, e.g. QuEST/BF16", text));
   }
   return {text.substr(0, slash), text.substr(slash + 1)};
 }
 
-std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& f, const std::string& baseline) {
+std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& f,
+                                                            const std::string& baseline) {
   using namespace analysis;
   if (f.model == "bits") {
     std::map<std::string, double> bits;
@@ -140,7 +153,8 @@ std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& 
   }
   if (f.model == "table") {
     if (f.csv.empty() || f.config.empty()) {
-      throw Error(ErrorKind::kUserInput, "--speedups table needs --speedup-csv FILE and --speedup-config FWD/BWD");
+      throw Error(ErrorKind::kUserInput,
+                  "--speedups table needs --speedup-csv FILE and --speedup-config FWD/BWD");
     }
     auto table = std::make_unique<SpeedupTable>(PrecisionConfig{baseline, baseline});
     read_speedup_csv(*table, f.csv, parse_config(f.config), f.n_col, f.fwd_col, f.bwd_col);
@@ -149,7 +163,8 @@ std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& 
   throw Error(ErrorKind::kUserInput, fmt::format("--speedups '{}': choose bits or table", f.model));
 }
 
-std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& f, const analysis::FitRequest& request) {
+std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& f,
+                                                     const analysis::FitRequest& request) {
   std::vector<analysis::PrecisionConfig> out;
   if (!f.configs.empty()) {
     for (const auto& c : f.configs) out.push_back(parse_config(c));
@@ -160,7 +175,8 @@ std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& f, cons
   for (const auto& o : request.observations) {
     if (seen.insert({o.fwd, o.bwd}).second) out.push_back({o.fwd, o.bwd});
   }
-  if (f.model == "table" && !f.config.empty()) {  // the table describes one configuration: compare it to baseline
+  if (f.model == "table" &&
+      !f.config.empty()) {  // the table describes one configuration: compare it to baseline
     out = {{request.spec.baseline, request.spec.baseline}, parse_config(f.config)};
   }
   return out;
@@ -172,8 +188,8 @@ std::vector<double> parse_log_range(const std::string& text, const std::string& 
   char c1 = 0, c2 = 0;
   std::istringstream in(text);
   if (!(in >> lo >> c1 >> hi >> c2 >> count) || c1 != ':' || c2 != ':' || !(lo > 0) || hi < lo || count < 1) {
-    throw Error(ErrorKind::kUserInput, fmt::format("{} '{}': write LO:HI:COUNT with 0 < LO <= HI, e.g. 1e8:1e11:25",
-                                                   flag, text));
+    throw Error(ErrorKind::kUserInput,
+                fmt::format("{} '{}': write LO:HI:COUNT with 0 < LO <= HI, e.g. 1e8:1e11:25", flag, text));
   }
   return analysis::log_space(lo, hi, static_cast<size_t>(count));
 }

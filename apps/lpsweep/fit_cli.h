@@ -8,7 +8,6 @@
 #include <lps/analysis/speedup_model.h>
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,15 +45,15 @@ using SweepObservationSource = std::function<std::vector<analysis::Observation>(
 void set_sweep_observation_source(SweepObservationSource source);
 
 struct SpeedupFlags {
-  std::string model = "bits";            // --speedups bits|table
-  std::vector<std::string> bits;         // --bits LABEL=BITS (repeatable)
-  double baseline_bits = 16;             // --baseline-bits
-  std::string csv;                       // --speedup-csv FILE
-  std::string config;                    // --speedup-config FWD/BWD (the configuration the CSV rows describe)
-  std::string n_col = "N_params";        // --speedup-n-col
+  std::string model = "bits";      // --speedups bits|table
+  std::vector<std::string> bits;   // --bits LABEL=BITS (repeatable)
+  double baseline_bits = 16;       // --baseline-bits
+  std::string csv;                 // --speedup-csv FILE
+  std::string config;              // --speedup-config FWD/BWD (the configuration the CSV rows describe)
+  std::string n_col = "N_params";  // --speedup-n-col
   std::string fwd_col = "forward_speedup_vs_fp8";   // --speedup-fwd-col
   std::string bwd_col = "backward_speedup_vs_fp8";  // --speedup-bwd-col
-  std::vector<std::string> configs;      // --config FWD/BWD (repeatable; default: every pair in the data)
+  std::vector<std::string> configs;  // --config FWD/BWD (repeatable; default: every pair in the data)
 };
 
 void add_speedup_flags(CLI::App* cmd, SpeedupFlags& flags);

@@ -12,8 +12,9 @@ namespace {
 
 const std::string kCli = LPS_CLI_PATH;
 
-#define LPS_REQUIRE_CLI()                                                                           \
-  if (!std::filesystem::exists(kCli)) GTEST_SKIP() << "lpsweep not built at " << kCli << " (build the lpsweep target)"
+#define LPS_REQUIRE_CLI()             \
+  if (!std::filesystem::exists(kCli)) \
+  GTEST_SKIP() << "lpsweep not built at " << kCli << " (build the lpsweep target)"
 
 std::string quartet_input() {
   const std::string f = (lps::test::fixtures_dir() / "quartet_repo_losses.csv").string();
@@ -23,8 +24,9 @@ std::string quartet_input() {
 TEST(CliFit, PrintsTable6WithIntervalsAndTheReport) {
   LPS_REQUIRE_FIXTURES();
   LPS_REQUIRE_CLI();
-  const auto r = lps::test::run_command(kCli + " fit" + quartet_input() +
-                                        " --where used_in_paper_table6_base_fit=1 --bootstrap 50 --threads 2");
+  const auto r =
+      lps::test::run_command(kCli + " fit" + quartet_input() +
+                             " --where used_in_paper_table6_base_fit=1 --bootstrap 50 --threads 2");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("152374."), std::string::npos) << r.output;  // A of Table 6
   EXPECT_NE(r.output.find("95% lo"), std::string::npos);
@@ -39,11 +41,14 @@ TEST(CliFit, ExportedJsonRefitsToTheSameParameters) {
   const auto dir = std::filesystem::temp_directory_path() / "lps_cli_fit_test";
   std::filesystem::create_directories(dir);
   const std::string json = (dir / "fit.json").string();
-  const auto e = lps::test::run_command(kCli + " export fit" + quartet_input() +
-                                        " --where used_in_paper_table6_base_fit=1 --bootstrap 0 --format json -o " + json);
+  const auto e = lps::test::run_command(
+      kCli + " export fit" + quartet_input() +
+      " --where used_in_paper_table6_base_fit=1 --bootstrap 0 --format json -o " + json);
   ASSERT_EQ(e.exit_code, 0) << e.output;
-  const auto first = lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
-  const auto second = lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
+  const auto first =
+      lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
+  const auto second =
+      lps::test::run_command(kCli + " export fit --from-fit " + json + " --bootstrap 0 --format csv");
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(first.output, second.output);
   EXPECT_NE(first.output.find("a,11.93409"), std::string::npos) << first.output;
@@ -64,10 +69,11 @@ TEST(CliRecommend, NamesAWinnerWithItsProbabilityAndPrintsTheMap) {
   LPS_REQUIRE_FIXTURES();
   LPS_REQUIRE_CLI();
   const std::string speedups = (lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv").string();
-  const auto r = lps::test::run_command(kCli + " recommend" + quartet_input() +
-                                        " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
-                                        " --speedup-config QuEST/AlbertTsengQuantizer --n 7e9 --d-over-n 1000"
-                                        " --bootstrap 50 --map --map-n 1e8:1e11:4 --map-ratio 10:1e4:4");
+  const auto r =
+      lps::test::run_command(kCli + " recommend" + quartet_input() +
+                             " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
+                             " --speedup-config QuEST/AlbertTsengQuantizer --n 7e9 --d-over-n 1000"
+                             " --bootstrap 50 --map --map-n 1e8:1e11:4 --map-ratio 10:1e4:4");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("winner: "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("bootstrap samples"), std::string::npos);
@@ -80,10 +86,12 @@ TEST(CliPlot, WritesLossResidualAndRegionMapImages) {
   const auto dir = std::filesystem::temp_directory_path() / "lps_cli_plot_test";
   std::filesystem::remove_all(dir);
   const std::string speedups = (lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv").string();
-  const auto r = lps::test::run_command(kCli + " plot" + quartet_input() +
-                                        " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
-                                        " --speedup-config QuEST/AlbertTsengQuantizer --map --map-n 1e8:1e11:8"
-                                        " --map-ratio 10:1e4:8 --formats png --out " + dir.string());
+  const auto r =
+      lps::test::run_command(kCli + " plot" + quartet_input() +
+                             " --where in_init_commit_6ddd368=1 --speedups table --speedup-csv " + speedups +
+                             " --speedup-config QuEST/AlbertTsengQuantizer --map --map-n 1e8:1e11:8"
+                             " --map-ratio 10:1e4:8 --formats png --out " +
+                             dir.string());
   if (r.exit_code != 0 && r.output.find("matplotlib") != std::string::npos) {
     GTEST_SKIP() << "no matplotlib for the plot script: " << r.output;
   }

@@ -1,13 +1,12 @@
 // Exports: JSON holds everything needed to refit identically (export → reload → refit gives the same bits);
 // CSV lists the parameters; bad files are refused with the key that is wrong.
+#include <gtest/gtest.h>
 #include <lps/analysis/fit_export.h>
 #include <lps/core/diagnostic.h>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <random>
 
 namespace lps::analysis {
@@ -25,8 +24,8 @@ FitRequest small_request() {
   for (const std::string fwd : {"bf16", "fp4"}) {
     for (double n : {3e7, 1e8, 3e8}) {
       for (double k : {25.0, 100.0, 400.0}) {
-        r.observations.push_back({n, n * k, law->predict(x, n, n * k, fwd, "bf16") * std::exp(noise(rng)), fwd, "bf16",
-                                  fmt::format("{}-{}-{}", fwd, n, k)});
+        r.observations.push_back({n, n * k, law->predict(x, n, n * k, fwd, "bf16") * std::exp(noise(rng)),
+                                  fwd, "bf16", fmt::format("{}-{}-{}", fwd, n, k)});
       }
     }
   }

@@ -1,23 +1,24 @@
 // Test helpers: loading the published fixtures (../shared/fixtures) as observations.
 #pragma once
 
-#include <lps/analysis/observation_csv.h>
-
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
+#include <lps/analysis/observation_csv.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "test_support.h"
 
 namespace lps::analysis::test {
 
-inline bool have_fixtures() { return std::filesystem::exists(lps::test::fixtures_dir() / "reference_fits.json"); }
+inline bool have_fixtures() {
+  return std::filesystem::exists(lps::test::fixtures_dir() / "reference_fits.json");
+}
 
-#define LPS_REQUIRE_FIXTURES()                                                                       \
-  if (!::lps::analysis::test::have_fixtures())                                                       \
-  GTEST_SKIP() << "published fixtures not found at " << ::lps::test::fixtures_dir()                  \
+#define LPS_REQUIRE_FIXTURES()                                                      \
+  if (!::lps::analysis::test::have_fixtures())                                      \
+  GTEST_SKIP() << "published fixtures not found at " << ::lps::test::fixtures_dir() \
                << " (set LPS_FIXTURES_DIR or check out ../shared/fixtures beside the repository)"
 
 inline nlohmann::json reference_fits() {

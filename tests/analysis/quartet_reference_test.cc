@@ -2,11 +2,9 @@
 // data with the same method: scipy.optimize.least_squares with loss='huber', f_scale=1e-4 on ln-loss
 // residuals, the same multi-start grid, the lowest ½Σρ cost kept. Expected numbers come from
 // ../shared/fixtures/reference_fits.json; nothing here is hard-coded.
-#include <lps/analysis/fitter.h>
-
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <lps/analysis/fitter.h>
 
 #include <cmath>
 
@@ -20,7 +18,8 @@ using test::reference_fits;
 
 void expect_rel(double actual, double expected, double tol, const std::string& what) {
   EXPECT_LE(std::abs(actual - expected), tol * std::abs(expected))
-      << what << ": got " << fmt::format("{:.12g}", actual) << ", expected " << fmt::format("{:.12g}", expected);
+      << what << ": got " << fmt::format("{:.12g}", actual) << ", expected "
+      << fmt::format("{:.12g}", expected);
 }
 
 TEST(QuartetReference, Stage1OnThe23MarkedPointsGivesTable6) {
@@ -47,9 +46,9 @@ namespace lps::analysis {
 namespace {
 
 struct AlternativeForm {
-  const char* commit;    // "init_commit" | "5b9d_commit"
-  const char* key;       // "hoffmann_gamma1" | "kaplan_beta1"
-  const char* fixed;     // parameter held at 1
+  const char* commit;  // "init_commit" | "5b9d_commit"
+  const char* key;     // "hoffmann_gamma1" | "kaplan_beta1"
+  const char* fixed;   // parameter held at 1
 };
 
 class QuartetAlternativeForms : public ::testing::TestWithParam<AlternativeForm> {};
@@ -64,9 +63,10 @@ TEST_P(QuartetAlternativeForms, MultiStartIsNoWorseThanThePublishedPointAndFitsF
   LPS_REQUIRE_FIXTURES();
   const AlternativeForm c = GetParam();
   const std::string commit = c.commit;
-  const auto obs = commit == "init_commit"
-                       ? test::quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=BF16"})
-                       : test::quartet_losses({"fwd_quantizer=BF16", "bwd_quantizer=BF16"});
+  const auto obs =
+      commit == "init_commit"
+          ? test::quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=BF16"})
+          : test::quartet_losses({"fwd_quantizer=BF16", "bwd_quantizer=BF16"});
   const auto law = make_law(LawSpec{LawKind::kQuartet, "BF16"}, obs);
   const auto ref = test::reference_fits()["quartet_alternative_forms_bf16"][commit][c.key];
   FitOptions o = default_fit_options(LawKind::kQuartet);
@@ -138,7 +138,8 @@ TEST(QuestReference, PublishedParametersGiveThePublishedCostAndOurFitIsNoWorse) 
   const FitOptions o = default_fit_options(LawKind::kQuest);
   const FitResult at_published = evaluate_fit(*law, obs, x, std::vector<bool>(x.size(), false), o);
   expect_rel(at_published.cost, ref["cost_recomputed_here"], 1e-6, "cost at the published point");
-  expect_rel(at_published.rms_log_residual, ref["rms_log_residual_recomputed_here"], 1e-6, "RMS log residual");
+  expect_rel(at_published.rms_log_residual, ref["rms_log_residual_recomputed_here"], 1e-6,
+             "RMS log residual");
   FitOptions from_published = o;
   from_published.grid = StartGrid{};
   for (size_t i = 0; i < x.size(); ++i) from_published.starts.emplace_back(law->parameter_names()[i], x[i]);

@@ -1,11 +1,10 @@
 // Stage-2 and joint efficiency fits reproduce the Quartet notebook's published values (reference_fits.json,
 // "quartet_stage2_init_commit"): the same data subsets, base constants from the same stage-1 fit, the same
 // least_squares Huber(1e-4) objective and start grids (effD0 = 1, effN0 = 0.5, joint {0.5, 1}²).
-#include <lps/analysis/fitter.h>
-#include <lps/analysis/staged_fit.h>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <lps/analysis/fitter.h>
+#include <lps/analysis/staged_fit.h>
 
 #include <cmath>
 
@@ -20,8 +19,9 @@ using test::reference_fits;
 constexpr double kEffTolerance = 1e-4;  // relative; the brief asks 1e-3, the fit does far better
 
 std::vector<double> init_commit_base(const LawForm& law) {
-  auto fit = fit_law(law, quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=BF16"}),
-                     default_fit_options(LawKind::kQuartet));
+  auto fit =
+      fit_law(law, quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=BF16"}),
+              default_fit_options(LawKind::kQuartet));
   return fit.x;
 }
 
@@ -44,15 +44,18 @@ std::vector<double> fit_effs(const std::vector<Observation>& obs, const std::vec
 
 void expect_rel(double actual, double expected, const std::string& what) {
   EXPECT_LE(std::abs(actual - expected), kEffTolerance * std::abs(expected))
-      << what << ": got " << fmt::format("{:.10g}", actual) << ", expected " << fmt::format("{:.10g}", expected);
+      << what << ": got " << fmt::format("{:.10g}", actual) << ", expected "
+      << fmt::format("{:.10g}", expected);
 }
 
 TEST(QuartetStage2, EffDOfStochasticRoundingBackwardIs0_8918) {
   LPS_REQUIRE_FIXTURES();
-  const auto obs = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=AlbertTsengQuantizer"});
+  const auto obs = quartet_losses(
+      {"in_init_commit_6ddd368=1", "fwd_quantizer=BF16", "bwd_quantizer=AlbertTsengQuantizer"});
   ASSERT_EQ(obs.size(), 21u);
   const auto v = fit_effs(obs, {"effD[AlbertTsengQuantizer]"}, {{1.0}});
-  const double expected = reference_fits()["quartet_stage2_init_commit"]["effD_SR_AbsMax_bwd_BF16_fwd (21 pts, all sizes)"];
+  const double expected =
+      reference_fits()["quartet_stage2_init_commit"]["effD_SR_AbsMax_bwd_BF16_fwd (21 pts, all sizes)"];
   expect_rel(v[0], expected, "effD(SR)");
   EXPECT_NEAR(v[0], 0.8918, 1e-3);
 }
@@ -62,27 +65,30 @@ TEST(QuartetStage2, EffNOfQuestForwardIs0_6478) {
   const auto obs = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=QuEST", "bwd_quantizer=BF16"});
   ASSERT_EQ(obs.size(), 21u);
   const auto v = fit_effs(obs, {"effN[QuEST]"}, {{0.5}});
-  expect_rel(v[0], reference_fits()["quartet_stage2_init_commit"]["effN_QuEST_fwd_BF16_bwd (21 pts)"], "effN(QuEST)");
+  expect_rel(v[0], reference_fits()["quartet_stage2_init_commit"]["effN_QuEST_fwd_BF16_bwd (21 pts)"],
+             "effN(QuEST)");
   EXPECT_NEAR(v[0], 0.6478, 1e-3);
 }
 
 TEST(QuartetStage2, EffNOfAbsMaxForwardsOn30MMatchTheNotebook) {
   LPS_REQUIRE_FIXTURES();
   const auto ref = reference_fits()["quartet_stage2_init_commit"];
-  const auto sr = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=AlbertTsengQuantizer", "bwd_quantizer=BF16"});
-  const auto rtn =
-      quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=AlbertTsengDeterministic", "bwd_quantizer=BF16"});
+  const auto sr = quartet_losses(
+      {"in_init_commit_6ddd368=1", "fwd_quantizer=AlbertTsengQuantizer", "bwd_quantizer=BF16"});
+  const auto rtn = quartet_losses(
+      {"in_init_commit_6ddd368=1", "fwd_quantizer=AlbertTsengDeterministic", "bwd_quantizer=BF16"});
   ASSERT_EQ(sr.size(), 6u);
   ASSERT_EQ(rtn.size(), 6u);
-  expect_rel(fit_effs(sr, {"effN[AlbertTsengQuantizer]"}, {{0.5}})[0], ref["effN_SR_AbsMax_fwd (30M, 6 pts)"], "effN(SR)");
-  expect_rel(fit_effs(rtn, {"effN[AlbertTsengDeterministic]"}, {{0.5}})[0], ref["effN_RTN_AbsMax_fwd (30M, 6 pts)"],
-             "effN(RTN)");
+  expect_rel(fit_effs(sr, {"effN[AlbertTsengQuantizer]"}, {{0.5}})[0], ref["effN_SR_AbsMax_fwd (30M, 6 pts)"],
+             "effN(SR)");
+  expect_rel(fit_effs(rtn, {"effN[AlbertTsengDeterministic]"}, {{0.5}})[0],
+             ref["effN_RTN_AbsMax_fwd (30M, 6 pts)"], "effN(RTN)");
 }
 
 TEST(QuartetStage2, JointFitOfQuartetV1OnEightPointsMatchesTheNotebook) {
   LPS_REQUIRE_FIXTURES();
-  auto obs = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=QuEST", "bwd_quantizer=AlbertTsengQuantizer",
-                             "model=30M", "steps<90000"});
+  auto obs = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=QuEST",
+                             "bwd_quantizer=AlbertTsengQuantizer", "model=30M", "steps<90000"});
   const auto more = quartet_losses({"in_init_commit_6ddd368=1", "fwd_quantizer=QuEST",
                                     "bwd_quantizer=AlbertTsengQuantizer", "model=50M", "steps<30000"});
   obs.insert(obs.end(), more.begin(), more.end());
@@ -95,10 +101,11 @@ TEST(QuartetStage2, JointFitOfQuartetV1OnEightPointsMatchesTheNotebook) {
   expect_rel(v[1], ref[1], "effD");
 }
 
-// LUQ-INT4 is well identified and matches the notebook. LUQ-FP4, Jetfire-FP4 and HALO-FP4 diverged in training
-// (the paper lists them as unstable); their Huber(1e-4) objective has several local minima within a hair of each
-// other, and the four-start grid lands scipy's TRF and our solver in different ones. For those we assert what
-// is well defined: our minimum is at least as good as the published point (same objective, same data).
+// LUQ-INT4 is well identified and matches the notebook. LUQ-FP4, Jetfire-FP4 and HALO-FP4 diverged in
+// training (the paper lists them as unstable); their Huber(1e-4) objective has several local minima within a
+// hair of each other, and the four-start grid lands scipy's TRF and our solver in different ones. For those
+// we assert what is well defined: our minimum is at least as good as the published point (same objective,
+// same data).
 TEST(QuartetStage2, JointFitsOfBaselineMethodsMatchOrImproveOnTheNotebook) {
   LPS_REQUIRE_FIXTURES();
   const auto ref = reference_fits()["quartet_stage2_init_commit"]["joint_fwd_bwd"];
@@ -109,8 +116,8 @@ TEST(QuartetStage2, JointFitsOfBaselineMethodsMatchOrImproveOnTheNotebook) {
   cols.label = "model";
   for (const std::string method : {"LUQ-INT4", "LUQ-FP4", "HALO-FP4", "Jetfire-FP4"}) {
     SCOPED_TRACE(method);
-    const auto obs = read_observations_csv(lps::test::fixtures_dir() / "quartet_baseline_methods_losses.csv", cols,
-                                           {parse_row_filter("method=" + method)});
+    const auto obs = read_observations_csv(lps::test::fixtures_dir() / "quartet_baseline_methods_losses.csv",
+                                           cols, {parse_row_filter("method=" + method)});
     const std::vector<std::string> names{"effN[" + method + "]", "effD[" + method + "]"};
     const auto v = fit_effs(obs, names, {{0.5, 1.0}, {0.5, 1.0}});
     if (method == "LUQ-INT4") {
@@ -137,8 +144,8 @@ TEST(QuartetStage2, StagedFitRunsAllStagesAndFillsTheLawVector) {
   const auto law = make_law(LawSpec{LawKind::kQuartet, "BF16"}, obs);
   const StagedFit fit = fit_staged(*law, obs, StagedFitOptions{});
   const auto ref = reference_fits()["quartet_stage2_init_commit"];
-  expect_rel(fit.x[law->index_of("effD[AlbertTsengQuantizer]")], ref["effD_SR_AbsMax_bwd_BF16_fwd (21 pts, all sizes)"],
-             "effD(SR)");
+  expect_rel(fit.x[law->index_of("effD[AlbertTsengQuantizer]")],
+             ref["effD_SR_AbsMax_bwd_BF16_fwd (21 pts, all sizes)"], "effD(SR)");
   expect_rel(fit.x[law->index_of("effN[QuEST]")], ref["effN_QuEST_fwd_BF16_bwd (21 pts)"], "effN(QuEST)");
   const EfficiencyFit* joint = find_joint(fit, "QuEST", "AlbertTsengQuantizer");
   ASSERT_NE(joint, nullptr);

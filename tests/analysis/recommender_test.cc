@@ -1,11 +1,10 @@
 // The recommender: speedup models, scoring, probability-best, and the Quartet paper's precision map
 // (Fig. 1c) rebuilt from the published losses and the published RTX 5090 speedups.
+#include <gtest/gtest.h>
 #include <lps/analysis/bootstrap.h>
 #include <lps/analysis/recommender.h>
 #include <lps/analysis/staged_fit.h>
 #include <lps/core/error.h>
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 
@@ -50,7 +49,8 @@ TEST(Recommender, ScoresEachConfigurationAtItsEffectiveSizeAndTokens) {
   EXPECT_DOUBLE_EQ(r.scores[1].loss, law->predict(x, 4e9, 1e11, "fp4", "fp4"));
   EXPECT_EQ(r.winner, r.scores[0].loss < r.scores[1].loss ? 0u : 1u);
   // Every bootstrap sample equal to the point estimate → the winner wins with probability 1.
-  const Recommendation with_samples = recommend(*law, x, {{"bf16", "bf16"}, {"fp4", "fp4"}}, bits, budget, {x, x});
+  const Recommendation with_samples =
+      recommend(*law, x, {{"bf16", "bf16"}, {"fp4", "fp4"}}, bits, budget, {x, x});
   EXPECT_EQ(with_samples.probability_best, 1.0);
 }
 
@@ -74,8 +74,8 @@ TEST(Recommender, QuartetRtx5090MapHasAnFp4RegionAboveAThresholdInDOverN) {
   const StagedFit fit = fit_staged(*law, obs, StagedFitOptions{});
   const PrecisionConfig fp8{"BF16", "BF16"}, quartet{"QuEST", "AlbertTsengQuantizer"};
   SpeedupTable table(fp8);
-  read_speedup_csv(table, lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv", quartet, "N_params",
-                   "forward_speedup_vs_fp8", "backward_speedup_vs_fp8");
+  read_speedup_csv(table, lps::test::fixtures_dir() / "quartet_rtx5090_speedups_vs_fp8.csv", quartet,
+                   "N_params", "forward_speedup_vs_fp8", "backward_speedup_vs_fp8");
   const std::vector<double> ns = log_space(1.0276e8, 5.18e10, 12);
   const std::vector<double> ratios = log_space(10, 1e4, 16);
   const RegionMap map = region_map(*law, fit.x, {fp8, quartet}, table, ns, ratios);

@@ -1,14 +1,13 @@
 // Golden tests on synthetic data: losses drawn from known parameters with 0.5% multiplicative noise are
 // recovered inside the 95% bootstrap interval, for every law form; fits are independent of row order bit
 // for bit; fixed parameters stay fixed; starts that overflow are counted as failed.
+#include <gtest/gtest.h>
 #include <lps/analysis/bootstrap.h>
 #include <lps/analysis/fitter.h>
 #include <lps/analysis/held_out.h>
 #include <lps/analysis/staged_fit.h>
 #include <lps/core/diagnostic.h>
 #include <lps/core/error.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,7 +21,8 @@ constexpr double kNoise = 0.005;  // 0.5% multiplicative (log-normal) noise
 
 // A grid of runs like the paper's: 5 sizes × D/N ∈ {25, 50, 100, 200, 400, 800}, for each (fwd, bwd) given.
 std::vector<Observation> synthetic(const LawForm& law, const std::vector<double>& truth,
-                                   const std::vector<std::pair<std::string, std::string>>& schemes, uint64_t seed) {
+                                   const std::vector<std::pair<std::string, std::string>>& schemes,
+                                   uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> noise(0.0, kNoise);
   std::vector<Observation> out;
@@ -37,12 +37,15 @@ std::vector<Observation> synthetic(const LawForm& law, const std::vector<double>
   return out;
 }
 
-void expect_inside(const BootstrapResult& boot, const std::vector<double>& truth, const std::vector<bool>& fixed) {
+void expect_inside(const BootstrapResult& boot, const std::vector<double>& truth,
+                   const std::vector<bool>& fixed) {
   for (size_t i = 0; i < truth.size(); ++i) {
     if (fixed[i]) continue;
     const auto& iv = boot.intervals[i];
-    EXPECT_LE(iv.lo, truth[i]) << iv.name << " interval [" << iv.lo << ", " << iv.hi << "] misses " << truth[i];
-    EXPECT_GE(iv.hi, truth[i]) << iv.name << " interval [" << iv.lo << ", " << iv.hi << "] misses " << truth[i];
+    EXPECT_LE(iv.lo, truth[i]) << iv.name << " interval [" << iv.lo << ", " << iv.hi << "] misses "
+                               << truth[i];
+    EXPECT_GE(iv.hi, truth[i]) << iv.name << " interval [" << iv.lo << ", " << iv.hi << "] misses "
+                               << truth[i];
   }
 }
 
@@ -143,7 +146,8 @@ TEST(FitFailures, StartsThatOverflowAreCountedAsFailed) {
   const auto obs = synthetic(*law, truth, {{"BF16", "BF16"}}, 7);
   FitOptions o = default_fit_options(LawKind::kChinchilla);
   // e = 800 overflows exp() at the start: those starts must be counted, the others still fit.
-  o.grid = StartGrid{{{"e", {0.5, 800.0, 900.0}}, {"a", {5.0}}, {"b", {5.0}}, {"alpha", {0.3}}, {"beta", {0.3}}}};
+  o.grid =
+      StartGrid{{{"e", {0.5, 800.0, 900.0}}, {"a", {5.0}}, {"b", {5.0}}, {"alpha", {0.3}}, {"beta", {0.3}}}};
   const FitResult fit = fit_law(*law, obs, o);
   EXPECT_EQ(fit.num_starts, 3u);
   EXPECT_EQ(fit.failed_starts, 2u);

@@ -25,10 +25,10 @@ struct BootstrapOptions {
 };
 
 struct ParameterInterval {
-  std::string name;   // law parameter name (raw: a, alpha, ...)
+  std::string name;  // law parameter name (raw: a, alpha, ...)
   double estimate = 0;
-  double lo = 0;      // lower percentile (raw)
-  double hi = 0;      // upper percentile (raw)
+  double lo = 0;  // lower percentile (raw)
+  double hi = 0;  // upper percentile (raw)
 };
 
 struct BootstrapResult {
@@ -43,7 +43,8 @@ struct BootstrapResult {
                                             const BootstrapOptions& bootstrap);
 
 // Bootstraps the whole staged procedure (stage 1, stage 2; intervals for the law vector point.x).
-[[nodiscard]] BootstrapResult bootstrap_staged(const LawForm& law, const std::vector<Observation>& observations,
+[[nodiscard]] BootstrapResult bootstrap_staged(const LawForm& law,
+                                               const std::vector<Observation>& observations,
                                                const StagedFit& point, const StagedFitOptions& options,
                                                const BootstrapOptions& bootstrap);
 

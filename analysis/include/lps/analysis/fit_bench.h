@@ -13,19 +13,19 @@
 namespace lps::analysis {
 
 struct FitBenchOptions {
-  int threads = 0;          // fitter threads (0: all cores)
-  int repeats = 5;          // timed repetitions of our fit (the median is reported)
-  bool run_scipy = true;    // also time scipy (needs python with numpy + scipy)
-  size_t scipy_limit = 0;   // run only the first K starts in scipy (0: all); its time is then for K starts
+  int threads = 0;         // fitter threads (0: all cores)
+  int repeats = 5;         // timed repetitions of our fit (the median is reported)
+  bool run_scipy = true;   // also time scipy (needs python with numpy + scipy)
+  size_t scipy_limit = 0;  // run only the first K starts in scipy (0: all); its time is then for K starts
 };
 
 struct FitBenchCase {
   std::string name;
   size_t starts = 0;
-  double ours_seconds = 0;     // median wall time of fit_law (all starts + polish)
+  double ours_seconds = 0;  // median wall time of fit_law (all starts + polish)
   size_t ours_failed = 0;
   double ours_cost = 0;
-  double scipy_seconds = -1;   // -1: not run
+  double scipy_seconds = -1;  // -1: not run
   size_t scipy_starts_run = 0;
   size_t scipy_failed = 0;
   double scipy_cost = 0;

@@ -6,14 +6,16 @@
 // JSON layout (version 1):
 //   { "schema": "lpsweep.fit", "schema_version": 1,
 //     "law": {"kind", "baseline", "formula", "parameters": [names]},
-//     "method": {"mode", "algorithm", "cost_convention", "huber_delta", "residual_scale", "grid": [[name, [values]]]|null,
+//     "method": {"mode", "algorithm", "cost_convention", "huber_delta", "residual_scale", "grid": [[name,
+//     [values]]]|null,
 //                "fixed": [[name, value]], "starts": [[name, value]], "max_iterations", "polish", "threads",
 //                "staged": {"eff_d_starts", "eff_n_starts", "joint_starts", "min_points"}},
 //     "data": [{"n", "d", "loss", "fwd", "bwd", "label"}],
-//     "result": {"parameters": [{"name", "value", "display_name", "display_value", "fixed", "ci_lo", "ci_hi"}],
+//     "result": {"parameters": [{"name", "value", "display_name", "display_value", "fixed", "ci_lo",
+//     "ci_hi"}],
 //                "cost", "rms_log_residual", "aic", "bic", "num_points", "num_free", "num_starts",
-//                "failed_starts", "best_start", "residuals": [{"n", "d", "fwd", "bwd", "loss", "predicted", "log_residual"}],
-//                "stages": [{"fwd", "bwd", "names", "values", "cost"}] (staged only)},
+//                "failed_starts", "best_start", "residuals": [{"n", "d", "fwd", "bwd", "loss", "predicted",
+//                "log_residual"}], "stages": [{"fwd", "bwd", "names", "values", "cost"}] (staged only)},
 //     "bootstrap": {"replicates", "failed", "seed", "confidence"} (optional),
 //     "held_out": {"n", "mean_abs_log_error", "max_abs_log_error"} (optional) }
 #pragma once
@@ -29,9 +31,9 @@ namespace lps::analysis {
 inline constexpr int kFitSchemaVersion = 1;
 
 struct FitExtras {
-  const BootstrapResult* bootstrap = nullptr;     // intervals and replicate counts (optional)
+  const BootstrapResult* bootstrap = nullptr;  // intervals and replicate counts (optional)
   const BootstrapOptions* bootstrap_options = nullptr;
-  const HeldOutCheck* held_out = nullptr;         // optional
+  const HeldOutCheck* held_out = nullptr;  // optional
 };
 
 [[nodiscard]] std::string export_fit_json(const FitRequest& request, const FitOutcome& outcome,

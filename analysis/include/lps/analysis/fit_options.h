@@ -14,17 +14,18 @@
 
 namespace lps::analysis {
 
-inline constexpr double kQuartetHuberDelta = 1e-4;  // Quartet notebooks: least_squares(loss='huber', f_scale=1e-4)
-inline constexpr double kEpochHuberDelta = 1e-3;    // Hoffmann et al. / Epoch AI's Chinchilla replication
+inline constexpr double kQuartetHuberDelta =
+    1e-4;  // Quartet notebooks: least_squares(loss='huber', f_scale=1e-4)
+inline constexpr double kEpochHuberDelta = 1e-3;  // Hoffmann et al. / Epoch AI's Chinchilla replication
 
 struct FitOptions {
   double huber_delta = kQuartetHuberDelta;  // Huber threshold δ on the (scaled) log residuals; > 0
-  double residual_scale = 1.0;              // residuals are multiplied by this before ρ (QuEST notebook: 1e-3)
-  std::optional<StartGrid> grid;            // multi-start grid; unset → the law's default_grid()
+  double residual_scale = 1.0;    // residuals are multiplied by this before ρ (QuEST notebook: 1e-3)
+  std::optional<StartGrid> grid;  // multi-start grid; unset → the law's default_grid()
   std::vector<std::pair<std::string, double>> fixed;   // parameters held at a value (names as in the law)
   std::vector<std::pair<std::string, double>> starts;  // start values for free parameters off the grid
-  int threads = 0;                          // worker threads for the starts; 0 = all hardware threads
-  int max_iterations = 200;                 // Levenberg–Marquardt iterations per start (screening included)
+  int threads = 0;           // worker threads for the starts; 0 = all hardware threads
+  int max_iterations = 200;  // Levenberg–Marquardt iterations per start (screening included)
   // Screening (deterministic; depends only on all starts' results): every start first runs
   // screen_iterations; only starts whose cost is within screen_ratio × the best screened cost, or among the
   // screen_keep_fraction cheapest, run on to max_iterations. Most grid starts drift in flat valleys far above
@@ -32,7 +33,7 @@ struct FitOptions {
   int screen_iterations = 20;
   double screen_ratio = 2.0;
   double screen_keep_fraction = 0.05;
-  bool polish = true;                       // refine the winner with ceres::Solve (HuberLoss, DENSE_QR)
+  bool polish = true;  // refine the winner with ceres::Solve (HuberLoss, DENSE_QR)
 
   // Throws one UserInputError listing every problem (unknown parameter names, δ ≤ 0, ...).
   void validate(const LawForm& law) const;

@@ -1,5 +1,6 @@
 // Human-readable fit reports (what `lpsweep fit` prints): the law with its parameters and bootstrap
-// intervals, cost (½Σρ), RMS log residual, AIC/BIC, start counts, stages, per-point residuals, held-out error.
+// intervals, cost (½Σρ), RMS log residual, AIC/BIC, start counts, stages, per-point residuals, held-out
+// error.
 #pragma once
 
 #include <lps/analysis/bootstrap.h>

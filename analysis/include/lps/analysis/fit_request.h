@@ -24,16 +24,16 @@ enum class FitMode {
 [[nodiscard]] FitMode parse_fit_mode(std::string_view text);  // "single" | "staged"
 
 struct FitRequest {
-  LawSpec spec;                         // law form and baseline label
-  FitMode mode = FitMode::kStaged;      // how to fit
-  FitOptions options;                   // single fit, or stage 1 of a staged fit
-  StagedFitOptions staged;              // stage 2 / joint settings (staged.base is replaced by `options`)
+  LawSpec spec;                     // law form and baseline label
+  FitMode mode = FitMode::kStaged;  // how to fit
+  FitOptions options;               // single fit, or stage 1 of a staged fit
+  StagedFitOptions staged;          // stage 2 / joint settings (staged.base is replaced by `options`)
   std::vector<Observation> observations;
 };
 
 struct FitOutcome {
   std::unique_ptr<LawForm> law;
-  FitResult fit;                  // single: the fit; staged: stage 1 with x replaced by the full law vector
+  FitResult fit;  // single: the fit; staged: stage 1 with x replaced by the full law vector
   std::optional<StagedFit> staged;
   [[nodiscard]] const std::vector<double>& x() const { return fit.x; }
 };

@@ -29,6 +29,7 @@ namespace lps::analysis {
 // Fills a FitResult's report (residuals, RMS, AIC/BIC, cost) for x; used by fit_law and by callers that
 // evaluate published parameters.
 [[nodiscard]] FitResult evaluate_fit(const LawForm& law, std::vector<Observation> observations,
-                                     std::vector<double> x, std::vector<bool> fixed, const FitOptions& options);
+                                     std::vector<double> x, std::vector<bool> fixed,
+                                     const FitOptions& options);
 
 }  // namespace lps::analysis

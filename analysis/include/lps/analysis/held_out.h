@@ -18,7 +18,8 @@ struct HeldOutCheck {
 };
 
 // Throws UserInputError if the data have a single model size.
-[[nodiscard]] HeldOutCheck held_out_largest_model(const LawForm& law, const std::vector<Observation>& observations,
+[[nodiscard]] HeldOutCheck held_out_largest_model(const LawForm& law,
+                                                  const std::vector<Observation>& observations,
                                                   const FitOptions& options);
 
 }  // namespace lps::analysis

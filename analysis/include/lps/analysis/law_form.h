@@ -4,7 +4,8 @@
 //   chinchilla  L = A/N^α + B/D^β + E                                   p = [a, alpha, b, beta, e]
 //   quartet     L = (A/(N·effN[fwd])^α + B/(D·effD[bwd])^β)^γ + E      p = [a, alpha, b, beta, e, gamma,
 //                                                                            effN[..]..., effD[..]...]
-//   quest       L = A/(N·eff[fwd])^α + B/D^β + E                         p = [a, alpha, b, beta, e, eff[..]...]
+//   quest       L = A/(N·eff[fwd])^α + B/D^β + E                         p = [a, alpha, b, beta, e,
+//   eff[..]...]
 // with A = e^a, B = e^b, E = e^e. Efficiencies are plain (not logged) numbers, one per scheme label other
 // than the baseline (effN/eff keyed by the forward label, effD by the backward label); the baseline's is 1.
 // A new form is one small class deriving LawForm (src/<name>_law.cc) plus a line in make_law().
@@ -88,6 +89,7 @@ class LawForm {
 
 // Builds the law for `spec`, with one efficiency parameter per non-baseline scheme label in `observations`
 // (sorted by label). Chinchilla has none (it ignores scheme labels); QuEST ignores backward labels.
-[[nodiscard]] std::unique_ptr<LawForm> make_law(const LawSpec& spec, std::span<const Observation> observations);
+[[nodiscard]] std::unique_ptr<LawForm> make_law(const LawSpec& spec,
+                                                std::span<const Observation> observations);
 
 }  // namespace lps::analysis

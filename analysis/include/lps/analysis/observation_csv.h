@@ -1,7 +1,8 @@
 // Reading observations from a CSV file whose columns are named by the user, with row filters.
 //
-//   CsvColumns cols{.n = "N", .d = "D", .loss = "c4_val_loss", .fwd = "fwd_quantizer", .bwd = "bwd_quantizer"};
-//   auto obs = read_observations_csv("losses.csv", cols, {parse_row_filter("used_in_paper_table6_base_fit=1")});
+//   CsvColumns cols{.n = "N", .d = "D", .loss = "c4_val_loss", .fwd = "fwd_quantizer", .bwd =
+//   "bwd_quantizer"}; auto obs = read_observations_csv("losses.csv", cols,
+//   {parse_row_filter("used_in_paper_table6_base_fit=1")});
 #pragma once
 
 #include <lps/analysis/observation.h>
@@ -13,12 +14,12 @@
 namespace lps::analysis {
 
 struct CsvColumns {
-  std::string n = "N";        // model size column
-  std::string d = "D";        // tokens column
-  std::string loss = "loss";  // final loss column
-  std::string fwd;            // forward scheme column; empty → every row has the baseline forward
-  std::string bwd;            // backward scheme column; empty → every row has the baseline backward
-  std::string label;          // label column; empty → "<file>:<line>"
+  std::string n = "N";               // model size column
+  std::string d = "D";               // tokens column
+  std::string loss = "loss";         // final loss column
+  std::string fwd;                   // forward scheme column; empty → every row has the baseline forward
+  std::string bwd;                   // backward scheme column; empty → every row has the baseline backward
+  std::string label;                 // label column; empty → "<file>:<line>"
   std::string fwd_default = "BF16";  // forward label used when fwd is empty
   std::string bwd_default = "BF16";  // backward label used when bwd is empty
 };

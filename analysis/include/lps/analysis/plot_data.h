@@ -1,8 +1,9 @@
 // The data behind `lpsweep plot`, as JSON for analysis/plot/plot_fit.py (matplotlib):
 //   {"schema": "lpsweep.plot", "schema_version": 1, "formula", "parameters": {display name: value},
 //    "points": [{"n", "d", "loss", "fwd", "bwd", "predicted", "log_residual"}],
-//    "curves": [{"n", "fwd", "bwd", "d": [...], "loss": [...]}]      (fitted law per model size and scheme pair),
-//    "map": {"n": [...], "ratio": [...], "configs": [names], "winner": [[...]], "margin": [[...]]} | null}
+//    "curves": [{"n", "fwd", "bwd", "d": [...], "loss": [...]}]      (fitted law per model size and scheme
+//    pair), "map": {"n": [...], "ratio": [...], "configs": [names], "winner": [[...]], "margin": [[...]]} |
+//    null}
 #pragma once
 
 #include <lps/analysis/fit_request.h>

@@ -40,15 +40,16 @@ struct Recommendation {
 
 // x: the law's parameter vector; samples: bootstrap parameter vectors (may be empty).
 [[nodiscard]] Recommendation recommend(const LawForm& law, std::span<const double> x,
-                                       const std::vector<PrecisionConfig>& configs, const SpeedupModel& speedups,
-                                       const Budget& budget, const std::vector<std::vector<double>>& samples = {});
+                                       const std::vector<PrecisionConfig>& configs,
+                                       const SpeedupModel& speedups, const Budget& budget,
+                                       const std::vector<std::vector<double>>& samples = {});
 
 // Winners over a grid of model sizes × tokens-per-parameter (the Quartet paper's Fig. 1c map).
 struct RegionMap {
-  std::vector<double> n_values;          // model sizes (columns)
-  std::vector<double> ratio_values;      // D/N (rows)
-  std::vector<PrecisionConfig> configs;  // candidates
-  std::vector<std::vector<int>> winner;  // [row = ratio][column = n] index into configs
+  std::vector<double> n_values;             // model sizes (columns)
+  std::vector<double> ratio_values;         // D/N (rows)
+  std::vector<PrecisionConfig> configs;     // candidates
+  std::vector<std::vector<int>> winner;     // [row = ratio][column = n] index into configs
   std::vector<std::vector<double>> margin;  // [row][col] ln(L_runner-up / L_winner) ≥ 0
 };
 
@@ -57,6 +58,7 @@ struct RegionMap {
 
 [[nodiscard]] RegionMap region_map(const LawForm& law, std::span<const double> x,
                                    const std::vector<PrecisionConfig>& configs, const SpeedupModel& speedups,
-                                   const std::vector<double>& n_values, const std::vector<double>& ratio_values);
+                                   const std::vector<double>& n_values,
+                                   const std::vector<double>& ratio_values);
 
 }  // namespace lps::analysis

@@ -2,7 +2,8 @@
 //   stage 1  the law's core constants on baseline runs (fwd = bwd = baseline);
 //   stage 2  core frozen; effD[B] on runs with baseline forward and backward B, effN[F] on runs with
 //            forward F and baseline backward (QuEST form: eff[F] likewise);
-//   joint    core frozen; (effN[F], effD[B]) together on runs with forward F and backward B, both non-baseline.
+//   joint    core frozen; (effN[F], effD[B]) together on runs with forward F and backward B, both
+//   non-baseline.
 // Each stage is one fit_law call with fixed parameters and the notebook's start grid.
 #pragma once
 
@@ -20,7 +21,7 @@ struct StagedFitOptions {
   std::vector<double> eff_n_starts{0.5};       // stage 2 effN start values (Quartet notebook: [0.5])
   std::vector<double> joint_starts{0.5, 1.0};  // joint fits: each of effN, effD starts on this grid
   size_t min_points = 1;                       // stages with fewer observations are skipped (and listed)
-  std::vector<double> start_from;              // if set (a law vector): every efficiency starts only at its value
+  std::vector<double> start_from;  // if set (a law vector): every efficiency starts only at its value
 };
 
 // One efficiency fit: which scheme(s), its parameters' values, and the fit's report.
@@ -44,6 +45,7 @@ struct StagedFit {
                                    const StagedFitOptions& options);
 
 // The joint fit's values for (fwd, bwd), if one was made; nullptr otherwise.
-[[nodiscard]] const EfficiencyFit* find_joint(const StagedFit& fit, const std::string& fwd, const std::string& bwd);
+[[nodiscard]] const EfficiencyFit* find_joint(const StagedFit& fit, const std::string& fwd,
+                                              const std::string& bwd);
 
 }  // namespace lps::analysis
