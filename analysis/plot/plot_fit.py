@@ -15,6 +15,7 @@ try:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     from matplotlib.colors import ListedColormap
 except ImportError as exc:  # the C++ caller turns this into a clear error
     sys.stderr.write(f"plot_fit.py: matplotlib is not available in {sys.executable}: {exc}\n"
@@ -82,6 +83,7 @@ def plot_residuals(data, out_dir, formats):
                    marker=markers[k % len(markers)], label=s)
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("tokens per parameter D/N")
     ax.set_ylabel("ln L − ln L̂  (%)")
     ax.set_title("fit residuals")
