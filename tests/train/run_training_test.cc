@@ -5,6 +5,7 @@
 #include <lps/train/train_run.h>
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cmath>
 #include <filesystem>
@@ -21,7 +22,9 @@ std::string fresh_dir(const std::string& name) {
   return dir.string();
 }
 
+// One intra-op thread: the tiny model gains nothing from more, and CI runs tests side by side on 2 cores.
 TrainingOptions cpu() {
+  torch::set_num_threads(1);
   TrainingOptions o;
   o.device = "cpu";
   return o;

@@ -13,6 +13,7 @@ struct Rig {
   model::ModelConfig config;
   TrainerOptions options;
   Rig() {
+    torch::set_num_threads(1);  // tiny model; CI runs tests side by side on 2 cores
     config.n_layers = 1;
     config.d_model = 32;
     config.n_heads = 2;
