@@ -3,10 +3,9 @@
 #pragma once
 
 #include <lps/ops/quant_linear.h>
-#include <lps/quant/hadamard.h>
 #include <lps/quant/counter_rng.h>
+#include <lps/quant/hadamard.h>
 #include <lps/quant/quantizer.h>
-
 #include <torch/torch.h>
 
 #include <vector>
@@ -101,14 +100,16 @@ inline RefGrads reference_linear(const at::Tensor& x, const at::Tensor& w, const
   const auto rot_dx = rotation_of(q_dy, q_w);
   const RefOperand a = ref_operand(dy, 1, q_dy, rot_dx, operand_keys(keys, Operand::kBwdDy));
   const RefOperand b = ref_operand(wh.values, 0, q_w, rot_dx, operand_keys(keys, Operand::kBwdW));
-  at::Tensor dx = at::matmul(a.values.to(at::kDouble), b.values.to(at::kDouble).t()) * (a.factor * b.factor * wh.factor);
+  at::Tensor dx =
+      at::matmul(a.values.to(at::kDouble), b.values.to(at::kDouble).t()) * (a.factor * b.factor * wh.factor);
 
   const auto& q_dyt = s.at(Operand::kBwdDyT);
   const auto& q_xt = s.at(Operand::kBwdXT);
   const auto rot_dw = rotation_of(q_dyt, q_xt);
   const RefOperand c = ref_operand(dy, 0, q_dyt, rot_dw, operand_keys(keys, Operand::kBwdDyT));
   const RefOperand d = ref_operand(xh.values, 0, q_xt, rot_dw, operand_keys(keys, Operand::kBwdXT));
-  at::Tensor dw = at::matmul(c.values.to(at::kDouble), d.values.to(at::kDouble).t()) * (c.factor * d.factor * xh.factor);
+  at::Tensor dw =
+      at::matmul(c.values.to(at::kDouble), d.values.to(at::kDouble).t()) * (c.factor * d.factor * xh.factor);
 
   if (xh.mask.defined()) dx = dx * xh.mask;
   if (wh.mask.defined()) dw = dw * wh.mask;

@@ -1,9 +1,7 @@
 // ops::linear: the baseline is at::linear; quantized schemes reshape [..., in] and draw per call.
-#include <lps/ops/linear.h>
-
-#include <lps/quant/scheme.h>
-
 #include <gtest/gtest.h>
+#include <lps/ops/linear.h>
+#include <lps/quant/scheme.h>
 #include <torch/torch.h>
 
 namespace lps::ops {
@@ -21,7 +19,8 @@ TEST(Linear, QuantizedSchemesKeepLeadingDimensions) {
   set_quant_step(1, 0);
   const at::Tensor y = linear(x, w, *quant::preset_scheme("quartet"), 4);
   EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 3, 32}));
-  EXPECT_LT((y - at::linear(x, w)).abs().max().item<float>(), 0.5f * at::linear(x, w).abs().max().item<float>());
+  EXPECT_LT((y - at::linear(x, w)).abs().max().item<float>(),
+            0.5f * at::linear(x, w).abs().max().item<float>());
 }
 
 TEST(Linear, EachCallOfALayerDrawsAfreshAndAStepResetsTheCount) {

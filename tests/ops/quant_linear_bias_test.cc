@@ -1,14 +1,13 @@
 // quartet_sr's weight gradient is unbiased over random draws (SR + random-sign Hadamard); quartet's RTN
 // backward is not, and this measures by how much.
-#include "linear_reference.h"
-
+#include <gtest/gtest.h>
 #include <lps/ops/quant_linear.h>
 #include <lps/quant/scheme.h>
-
-#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cstdio>
+
+#include "linear_reference.h"
 
 namespace lps::ops {
 namespace {
@@ -49,8 +48,8 @@ BiasStats weight_gradient_bias(const char* preset) {
   b.rms_z = z.pow(2).mean().sqrt().item<double>();
   b.max_z = z.abs().max().item<double>();
   b.rel_bias = (mean - target).norm().item<double>() / target.norm().item<double>();
-  std::printf("[ BIAS     ] %-10s dW over %d draws: rms z %.2f, max |z| %.2f, |bias|/|dW| %.2e\n", preset, kDraws,
-              b.rms_z, b.max_z, b.rel_bias);
+  std::printf("[ BIAS     ] %-10s dW over %d draws: rms z %.2f, max |z| %.2f, |bias|/|dW| %.2e\n", preset,
+              kDraws, b.rms_z, b.max_z, b.rel_bias);
   return b;
 }
 

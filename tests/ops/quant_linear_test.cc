@@ -1,15 +1,14 @@
 // QuantLinear's forward and both gradients equal a hand-computed reference (lps::quant operands, FP64
 // GEMMs) for every preset; quantization visibly changes them; odd shapes are padded.
-#include "linear_reference.h"
-
+#include <gtest/gtest.h>
 #include <lps/ops/device.h>
 #include <lps/ops/quant_linear.h>
 #include <lps/quant/scheme.h>
-
-#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cstdio>
+
+#include "linear_reference.h"
 
 namespace lps::ops {
 namespace {
@@ -34,8 +33,10 @@ TEST_P(QuantLinearPreset, ForwardAndGradientsEqualTheHandComputedReference) {
   y.backward(dy);
   const testing::RefGrads ref = testing::reference_linear(x0, w0, dy, s, keys);
 
-  const double ey = rel_err(y.detach(), ref.y), ex = rel_err(x.grad(), ref.dx), ew = rel_err(w.grad(), ref.dw);
-  std::printf("[ QLINEAR  ] %-10s rel. error vs reference: Y %.1e  dX %.1e  dW %.1e\n", GetParam().c_str(), ey, ex, ew);
+  const double ey = rel_err(y.detach(), ref.y), ex = rel_err(x.grad(), ref.dx),
+               ew = rel_err(w.grad(), ref.dw);
+  std::printf("[ QLINEAR  ] %-10s rel. error vs reference: Y %.1e  dX %.1e  dW %.1e\n", GetParam().c_str(),
+              ey, ex, ew);
   EXPECT_LT(ey, 1e-5);
   EXPECT_LT(ex, 1e-5);
   EXPECT_LT(ew, 1e-5);
@@ -94,7 +95,8 @@ TEST(QuantLinear, KeysAreDeterministicAndSeparateOperands) {
     quant_linear(x, wv, s, k).sum().backward();
     return wv.grad();
   };
-  EXPECT_TRUE(torch::equal(grad_w({1, 2, 3, 0}), grad_w({1, 2, 3, 0}))) << "same keys, same bits (exact resume)";
+  EXPECT_TRUE(torch::equal(grad_w({1, 2, 3, 0}), grad_w({1, 2, 3, 0})))
+      << "same keys, same bits (exact resume)";
   EXPECT_FALSE(torch::equal(grad_w({1, 2, 3, 0}), grad_w({1, 3, 3, 0}))) << "another step draws anew";
   const QuantCallKeys k{1, 2, 3, 0};
   EXPECT_EQ(operand_keys(k, quant::Operand::kBwdDy).signs, operand_keys(k, quant::Operand::kBwdW).signs);
@@ -111,7 +113,8 @@ namespace {
 // On a GPU: every preset's CUDA path (kernels or torch emulation, tensor-core or BF16 GEMMs) against the CPU
 // reference path. The GEMMs differ (BF16 operands / FP32 block sums), the quantized codes should not.
 TEST(QuantLinearCuda, EveryPresetMatchesTheCpuPath) {
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device visible (or kernels not compiled): GPU path not exercised";
+  if (!cuda_available())
+    GTEST_SKIP() << "no CUDA device visible (or kernels not compiled): GPU path not exercised";
   for (std::string_view name : quant::preset_names()) {
     const quant::Scheme s = *quant::preset_scheme(name);
     torch::manual_seed(3);
@@ -132,14 +135,18 @@ TEST(QuantLinearCuda, EveryPresetMatchesTheCpuPath) {
     const auto gpu = run(at::Device(at::kCUDA, 0));
     const auto d = quant_dispatch_stats();
     const auto g = gemm_stats();
-    std::printf("[ CUDA     ] %-10s rel. error vs CPU: Y %.1e dX %.1e dW %.1e | quantize: %lld kernel, %lld emulated | "
-                "GEMMs: %lld mxfp4-tc, %lld fp8-tc, %lld bf16\n",
-                std::string(name).c_str(), rel_err(gpu[0], cpu[0].to(at::kDouble)),
-                rel_err(gpu[1], cpu[1].to(at::kDouble)), rel_err(gpu[2], cpu[2].to(at::kDouble)),
-                static_cast<long long>(d.cuda_kernel), static_cast<long long>(d.cuda_fallback),
-                static_cast<long long>(g.mxfp4_tensor_core), static_cast<long long>(g.fp8_tensor_core),
-                static_cast<long long>(g.emulated_bf16));
-    for (int i = 0; i < 3; ++i) EXPECT_LT(rel_err(gpu[static_cast<size_t>(i)], cpu[static_cast<size_t>(i)].to(at::kDouble)), 3e-2) << name << " output " << i;
+    std::printf(
+        "[ CUDA     ] %-10s rel. error vs CPU: Y %.1e dX %.1e dW %.1e | quantize: %lld kernel, %lld emulated "
+        "| "
+        "GEMMs: %lld mxfp4-tc, %lld fp8-tc, %lld bf16\n",
+        std::string(name).c_str(), rel_err(gpu[0], cpu[0].to(at::kDouble)),
+        rel_err(gpu[1], cpu[1].to(at::kDouble)), rel_err(gpu[2], cpu[2].to(at::kDouble)),
+        static_cast<long long>(d.cuda_kernel), static_cast<long long>(d.cuda_fallback),
+        static_cast<long long>(g.mxfp4_tensor_core), static_cast<long long>(g.fp8_tensor_core),
+        static_cast<long long>(g.emulated_bf16));
+    for (int i = 0; i < 3; ++i)
+      EXPECT_LT(rel_err(gpu[static_cast<size_t>(i)], cpu[static_cast<size_t>(i)].to(at::kDouble)), 3e-2)
+          << name << " output " << i;
   }
 }
 

@@ -1,9 +1,7 @@
 // quantize_dequantize on CPU is the reference; the torch emulation (the CUDA fallback) follows it.
-#include <lps/ops/quantize.h>
-
-#include <lps/quant/quantizer.h>
-
 #include <gtest/gtest.h>
+#include <lps/ops/quantize.h>
+#include <lps/quant/quantizer.h>
 #include <torch/torch.h>
 
 namespace lps::ops {
@@ -43,7 +41,8 @@ TEST(Quantize, CpuPathIsTheReferenceAlongEitherDimension) {
   const QuantKeys keys{11, 12};
   for (const auto& q : all_rules()) {
     const FakeQuant rows = quantize_dequantize(x, q, 1, keys, true);
-    const FakeQuant cols = quantize_dequantize(x.t(), q, 0, keys, true);  // same logical operand, transposed view
+    const FakeQuant cols =
+        quantize_dequantize(x.t(), q, 0, keys, true);  // same logical operand, transposed view
     EXPECT_TRUE(torch::equal(rows.values, cols.values.t())) << quant::to_string(q.scale);
     EXPECT_TRUE(torch::equal(rows.mask, cols.mask.t()));
     // Against quantize_ref directly.
@@ -55,7 +54,8 @@ TEST(Quantize, CpuPathIsTheReferenceAlongEitherDimension) {
     const auto qm = quant::quantize_ref({xc.data_ptr<float>(), 64, 128, 128, 1}, o);
     at::Tensor ref = at::empty({64, 128});
     quant::dequantize_ref(qm, ref.data_ptr<float>(), false);
-    EXPECT_TRUE(torch::equal(rows.values, ref)) << quant::to_string(q.format) << " " << quant::to_string(q.scale);
+    EXPECT_TRUE(torch::equal(rows.values, ref))
+        << quant::to_string(q.format) << " " << quant::to_string(q.scale);
   }
 }
 
@@ -66,14 +66,16 @@ TEST(Quantize, TorchEmulationFollowsTheReference) {
   for (const auto& q : all_rules()) {
     const FakeQuant ref = quantize_dequantize(x, q, 1, keys, true);
     const FakeQuant emu = quantize_dequantize_torch(x, q, 1, keys, true);
-    // Elements that differ beyond FP32 last-place noise in the scale (e.g. the FP32 QuEST scale, FP8's 1/enc).
+    // Elements that differ beyond FP32 last-place noise in the scale (e.g. the FP32 QuEST scale, FP8's
+    // 1/enc).
     const at::Tensor off = (ref.values - emu.values).abs() > ref.values.abs() * 1e-5 + 1e-7;
     const double differ = off.to(at::kDouble).mean().item<double>();
     const double scale = ref.values.abs().max().item<double>();
     const double max_diff = (ref.values - emu.values).abs().max().item<double>();
     // Rotations and scale arithmetic differ in FP32 operation order only: rare values cross a rounding
     // boundary (by one grid step at most).
-    EXPECT_LT(differ, 2e-3) << quant::to_string(q.format) << " " << quant::to_string(q.scale) << " differ " << differ;
+    EXPECT_LT(differ, 2e-3) << quant::to_string(q.format) << " " << quant::to_string(q.scale) << " differ "
+                            << differ;
     EXPECT_LT(max_diff, 0.35 * scale) << quant::to_string(q.scale);
     EXPECT_LT((ref.mask != emu.mask).to(at::kDouble).mean().item<double>(), 2e-3);
   }

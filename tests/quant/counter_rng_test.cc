@@ -1,6 +1,5 @@
-#include <lps/quant/counter_rng.h>
-
 #include <gtest/gtest.h>
+#include <lps/quant/counter_rng.h>
 
 #include <cmath>
 

@@ -1,6 +1,5 @@
-#include <lps/quant/fp_formats.h>
-
 #include <gtest/gtest.h>
+#include <lps/quant/fp_formats.h>
 
 #include <cmath>
 #include <limits>
@@ -23,8 +22,8 @@ TEST(E2M1, EveryCodeRoundTrips) {
 }
 
 TEST(E2M1, TiesGoToTheEvenCode) {
-  const std::vector<std::pair<float, float>> ties = {{0.25f, 0.0f}, {0.75f, 1.0f}, {1.25f, 1.0f}, {1.75f, 2.0f},
-                                                     {2.5f, 2.0f},  {3.5f, 4.0f},  {5.0f, 4.0f}};
+  const std::vector<std::pair<float, float>> ties = {
+      {0.25f, 0.0f}, {0.75f, 1.0f}, {1.25f, 1.0f}, {1.75f, 2.0f}, {2.5f, 2.0f}, {3.5f, 4.0f}, {5.0f, 4.0f}};
   for (const auto& [x, want] : ties) {
     EXPECT_EQ(e2m1_decode(e2m1_encode_rtn(x)), want) << x;
     EXPECT_EQ(e2m1_decode(e2m1_encode_rtn(-x)), -want) << -x;
@@ -132,8 +131,10 @@ TEST(StochasticRounding, RoundsUpForExactlyTheFractionOfUniforms) {
   const int n = 1 << 12;
   for (int i = 0; i < n; ++i) {
     const auto u24 = static_cast<uint32_t>(i) << 12;
-    if (e2m1_decode(e2m1_encode_sr(2.25f, u24)) == 3.0f) ++up;
-    else EXPECT_EQ(e2m1_decode(e2m1_encode_sr(2.25f, u24)), 2.0f);
+    if (e2m1_decode(e2m1_encode_sr(2.25f, u24)) == 3.0f)
+      ++up;
+    else
+      EXPECT_EQ(e2m1_decode(e2m1_encode_sr(2.25f, u24)), 2.0f);
   }
   EXPECT_EQ(up, n / 4);
   EXPECT_EQ(e2m1_decode(e2m1_encode_sr(-0.3f, 0)), -0.5f) << "u = 0 < p rounds away from zero";

@@ -1,6 +1,5 @@
-#include <lps/quant/hadamard.h>
-
 #include <gtest/gtest.h>
+#include <lps/quant/hadamard.h>
 
 #include <bit>
 #include <cmath>

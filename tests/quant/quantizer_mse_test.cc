@@ -1,8 +1,7 @@
 // Quantisation MSE on i.i.d. N(0,1) groups against the published figures (Quartet Table 2, Quartet II
 // Table 1), within 3%. Each test prints the measured value; docs/precision.md records them.
-#include <lps/quant/quantizer.h>
-
 #include <gtest/gtest.h>
+#include <lps/quant/quantizer.h>
 
 #include <cmath>
 #include <cstdio>
@@ -59,7 +58,8 @@ void expect_within(double measured, double published, double rel, const char* wh
 }
 
 TEST(QuantizerMse, Mxfp4AbsmaxWithThreeQuarterHeadroomRtnMatchesQuartet) {
-  expect_within(measure_mse(make(Format::kMxfp4, ScaleRule::kAbsmax34)), 1.37e-2, 0.03, "MXFP4 absmax_3_4 RTN");
+  expect_within(measure_mse(make(Format::kMxfp4, ScaleRule::kAbsmax34)), 1.37e-2, 0.03,
+                "MXFP4 absmax_3_4 RTN");
 }
 
 TEST(QuantizerMse, Mxfp4AbsmaxWithThreeQuarterHeadroomSrMatchesQuartet) {
@@ -81,8 +81,8 @@ TEST(QuantizerMse, Nvfp4SrWithHeadroomMatchesQuartetII) {
 }
 
 TEST(QuantizerMse, MsEdenMatchesQuartetII) {
-  expect_within(measure_mse(make(Format::kNvfp4, ScaleRule::kMsEden, Rounding::kRtn, 128, true)), 9.4e-3, 0.03,
-                "NVFP4 MS-EDEN (RHT-128)");
+  expect_within(measure_mse(make(Format::kNvfp4, ScaleRule::kMsEden, Rounding::kRtn, 128, true)), 9.4e-3,
+                0.03, "NVFP4 MS-EDEN (RHT-128)");
 }
 
 // QuEST: the published 1.32e-2 does not follow from the published code. We report all three roundings of
@@ -94,7 +94,8 @@ TEST(QuantizerMse, QuestScaleRoundingsAsDocumented) {
   const double floor = measure_mse(make(Format::kMxfp4, ScaleRule::kQuestFloor, Rounding::kRtn, 32));
   expect_within(fp32, 1.24e-2, 0.03, "QuEST exact FP32 scale (quest_fp32)");
   expect_within(nearest, 1.2685e-2, 0.03, "QuEST E8M0 nearest (quest)");
-  std::printf("[ MSE      ] %-40s measured %.4e  (QuEST paper 1.32e-2)\n", "QuEST E8M0 floor (quest_floor)", floor);
+  std::printf("[ MSE      ] %-40s measured %.4e  (QuEST paper 1.32e-2)\n", "QuEST E8M0 floor (quest_floor)",
+              floor);
   EXPECT_GT(floor, 1.8 * fp32);
   EXPECT_LT(floor, 3.0e-2);
   EXPECT_LT(nearest, floor);

@@ -1,10 +1,9 @@
+#include <gtest/gtest.h>
 #include <lps/quant/block_layout.h>
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/fp_formats.h>
 #include <lps/quant/hadamard.h>
 #include <lps/quant/quantizer.h>
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
@@ -24,7 +23,9 @@ OperandQuant make(Format f, ScaleRule s, Rounding r = Rounding::kRtn, int hadama
   return q;
 }
 
-StridedMatrix view(const std::vector<float>& v, int64_t rows, int64_t k) { return {v.data(), rows, k, k, 1}; }
+StridedMatrix view(const std::vector<float>& v, int64_t rows, int64_t k) {
+  return {v.data(), rows, k, k, 1};
+}
 
 QuantizedMatrix run(const std::vector<float>& v, int64_t rows, int64_t k, const OperandQuant& q,
                     uint64_t sr_key = 1, uint64_t sign_key = 2) {
@@ -148,7 +149,8 @@ TEST(Quantizer, TransposedStridesMatchTheContiguousCopy) {
   const auto buf = gaussian(static_cast<size_t>(k * rows), 9);
   std::vector<float> t(buf.size());
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < k; ++j) t[static_cast<size_t>(r * k + j)] = buf[static_cast<size_t>(j * rows + r)];
+    for (int64_t j = 0; j < k; ++j)
+      t[static_cast<size_t>(r * k + j)] = buf[static_cast<size_t>(j * rows + r)];
   for (const OperandQuant& q : {make(Format::kMxfp4, ScaleRule::kAbsmax34, Rounding::kSr, 32, true),
                                 make(Format::kNvfp4, ScaleRule::kMsEden, Rounding::kRtn, 64, true),
                                 make(Format::kFp8E5M2, ScaleRule::kAbsmax, Rounding::kSr)}) {
@@ -178,7 +180,8 @@ TEST(Quantizer, HadamardRotationIsWhatGetsQuantized) {
 }
 
 TEST(Quantizer, FourOverSixPicksTheLowerErrorScale) {
-  // Values {4, 0.5} fit the 4-grid exactly (scale amax/4 = 1); on the 6-grid (scale 4/6) 0.5 -> 0.75 ties to 1.
+  // Values {4, 0.5} fit the 4-grid exactly (scale amax/4 = 1); on the 6-grid (scale 4/6) 0.5 -> 0.75 ties
+  // to 1.
   std::vector<float> v(16, 0.5f);
   v[0] = 4.0f;
   QuantizeOptions o;

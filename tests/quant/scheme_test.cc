@@ -1,7 +1,6 @@
+#include <gtest/gtest.h>
 #include <lps/quant/quantizer.h>
 #include <lps/quant/scheme.h>
-
-#include <gtest/gtest.h>
 
 namespace lps::quant {
 namespace {
@@ -17,7 +16,8 @@ TEST(Scheme, EveryPresetNameParsesAndNamesItself) {
 }
 
 TEST(Scheme, OnlyBf16IsBaseline) {
-  for (std::string_view name : preset_names()) EXPECT_EQ(preset_scheme(name)->is_baseline(), name == "bf16") << name;
+  for (std::string_view name : preset_names())
+    EXPECT_EQ(preset_scheme(name)->is_baseline(), name == "bf16") << name;
 }
 
 TEST(Scheme, QuartetIsQuestForwardAndRandomSignHadamardBackward) {

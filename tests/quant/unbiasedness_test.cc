@@ -1,10 +1,9 @@
 // Stochastic rounding and MS-EDEN are unbiased: the mean of 10^4 independent draws (fresh SR keys and, for
 // MS-EDEN, fresh random Hadamard signs) lies within 3σ of x for every element; RTN is measurably not.
+#include <gtest/gtest.h>
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/hadamard.h>
 #include <lps/quant/quantizer.h>
-
-#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
@@ -42,7 +41,8 @@ std::vector<double> z_scores(const std::vector<float>& x, const OperandQuant& q)
       std::vector<float> signs(x.size(), 1.0f);
       for (int64_t j = 0; j < k; ++j)
         if (q.random_signs) signs[static_cast<size_t>(j)] = random_sign(o.sign_key, static_cast<uint64_t>(j));
-      for (int64_t b = 0; b < k; b += q.hadamard) hadamard_inverse(d.data() + b, q.hadamard, signs.data() + b);
+      for (int64_t b = 0; b < k; b += q.hadamard)
+        hadamard_inverse(d.data() + b, q.hadamard, signs.data() + b);
     }
     for (size_t i = 0; i < x.size(); ++i) {
       sum[i] += d[i];
@@ -81,8 +81,9 @@ TEST(Unbiasedness, Mxfp4StochasticRoundingIsUnbiased) {
 }
 
 TEST(Unbiasedness, QuartetBackwardSrWithRandomHadamardIsUnbiased) {
-  expect_unbiased(z_scores(sample(64, 2), make(Format::kMxfp4, ScaleRule::kAbsmax34, Rounding::kSr, 32, true)),
-                  "MXFP4 SR + random-sign H32");
+  expect_unbiased(
+      z_scores(sample(64, 2), make(Format::kMxfp4, ScaleRule::kAbsmax34, Rounding::kSr, 32, true)),
+      "MXFP4 SR + random-sign H32");
 }
 
 TEST(Unbiasedness, Nvfp4StochasticRoundingWithHeadroomIsUnbiased) {
@@ -110,7 +111,8 @@ TEST(Unbiasedness, MsEdenRemovesMostOfTheRtnBias) {
 
 TEST(Unbiasedness, RoundToNearestIsBiasedEvenWithRandomRotations) {
   // The same x and draws as the SR test, with RTN: some element's mean must sit far from x.
-  const auto z = z_scores(sample(64, 2), make(Format::kMxfp4, ScaleRule::kAbsmax34, Rounding::kRtn, 32, true));
+  const auto z =
+      z_scores(sample(64, 2), make(Format::kMxfp4, ScaleRule::kAbsmax34, Rounding::kRtn, 32, true));
   double max_abs = 0;
   for (double v : z) max_abs = std::max(max_abs, std::fabs(v));
   std::printf("[ BIAS     ] %-34s max |mean - x| = %.2f sigma\n", "MXFP4 RTN + random-sign H32", max_abs);

@@ -1,10 +1,8 @@
 // ops::linear: the baseline is at::linear (autocast-aware: under autocast it runs in BF16); every other
 // scheme goes through QuantLinear (quant_linear.h), which quantizes the six GEMM operands per the scheme.
-#include <lps/ops/linear.h>
-
-#include <lps/ops/quant_linear.h>
-
 #include <ATen/autocast_mode.h>
+#include <lps/ops/linear.h>
+#include <lps/ops/quant_linear.h>
 #include <torch/torch.h>
 
 #include <atomic>
@@ -35,8 +33,12 @@ void set_quant_step(uint64_t seed, int64_t step) {
   g_calls.clear();
 }
 
-uint64_t quant_seed() { return g_seed.load(std::memory_order_relaxed); }
-int64_t quant_step() { return g_step.load(std::memory_order_relaxed); }
+uint64_t quant_seed() {
+  return g_seed.load(std::memory_order_relaxed);
+}
+int64_t quant_step() {
+  return g_step.load(std::memory_order_relaxed);
+}
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const quant::Scheme& scheme, uint64_t tensor_id) {
   TORCH_CHECK(w.dim() == 2, "ops::linear: W must be [out, in], got ", w.sizes());

@@ -1,10 +1,9 @@
 // QuantLinear's autograd function: three quantized GEMMs (see quant_linear.h for the algebra).
 #include <lps/ops/quant_linear.h>
-
-#include "quantize_internal.h"
-
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/quantizer.h>
+
+#include "quantize_internal.h"
 
 #if LPS_OPS_CUDA_GEMM
 #include <lps/ops/cuda_gemm.h>
@@ -73,8 +72,9 @@ int64_t padded_k(const LinearOperand& a, const LinearOperand& b, const OperandQu
   const int64_t k = a.src.size(a.k_dim);
   TORCH_CHECK(b.src.size(b.k_dim) == k, "QuantLinear: GEMM inner dimensions differ: ", a.src.sizes(), " vs ",
               b.src.sizes());
-  const int64_t mult = std::max({int64_t{1}, static_cast<int64_t>(quant::k_multiple(a.q)),
-                                 static_cast<int64_t>(quant::k_multiple(b.q)), static_cast<int64_t>(rot.hadamard)});
+  const int64_t mult =
+      std::max({int64_t{1}, static_cast<int64_t>(quant::k_multiple(a.q)),
+                static_cast<int64_t>(quant::k_multiple(b.q)), static_cast<int64_t>(rot.hadamard)});
   return (k + mult - 1) / mult * mult;
 }
 
@@ -110,23 +110,29 @@ float factor_of(const OperandQuant& q) {
   return q.scale == quant::ScaleRule::kAbsmax34 ? quant::kAbsmax34Factor : 1.0f;
 }
 
-// The kernels' tensor-core GEMMs (MXFP4 as block-scaled FP8, FP8 tensorwise); nullopt where they do not apply.
-std::optional<at::Tensor> tensor_core_gemm(const LinearOperand& a, const at::Tensor& as, const LinearOperand& b,
-                                           const at::Tensor& bs) {
+// The kernels' tensor-core GEMMs (MXFP4 as block-scaled FP8, FP8 tensorwise); nullopt where they do not
+// apply.
+std::optional<at::Tensor> tensor_core_gemm(const LinearOperand& a, const at::Tensor& as,
+                                           const LinearOperand& b, const at::Tensor& bs) {
 #if LPS_OPS_CUDA_GEMM
   if (!as.is_cuda()) return std::nullopt;
   const GemmOperand ga{as, a.k_dim, a.q, a.keys, false};
   const GemmOperand gb{bs, b.k_dim, b.q, b.keys, false};
   if (e8m0_mxfp4(a.q) && e8m0_mxfp4(b.q)) {
     const CudaGemmResult r = cuda_mxfp4_gemm(ga, gb, at::kFloat);
-    if (r.tensor_cores) g_mxfp4.fetch_add(1, std::memory_order_relaxed);
-    else g_bf16.fetch_add(1, std::memory_order_relaxed);
+    if (r.tensor_cores)
+      g_mxfp4.fetch_add(1, std::memory_order_relaxed);
+    else
+      g_bf16.fetch_add(1, std::memory_order_relaxed);
     return r.y.to(at::kFloat) * (factor_of(a.q) * factor_of(b.q));
   }
-  if (is_fp8(a.q) && is_fp8(b.q) && !(a.q.format == quant::Format::kFp8E5M2 && b.q.format == quant::Format::kFp8E5M2)) {
+  if (is_fp8(a.q) && is_fp8(b.q) &&
+      !(a.q.format == quant::Format::kFp8E5M2 && b.q.format == quant::Format::kFp8E5M2)) {
     const CudaGemmResult r = cuda_fp8_gemm(ga, gb, at::kFloat);
-    if (r.tensor_cores) g_fp8.fetch_add(1, std::memory_order_relaxed);
-    else g_bf16.fetch_add(1, std::memory_order_relaxed);
+    if (r.tensor_cores)
+      g_fp8.fetch_add(1, std::memory_order_relaxed);
+    else
+      g_bf16.fetch_add(1, std::memory_order_relaxed);
     return r.y.to(at::kFloat);
   }
 #else
@@ -146,23 +152,29 @@ at::Tensor quantized_gemm(const LinearOperand& a, const LinearOperand& b, const 
   if (auto y = tensor_core_gemm(a, as, b, bs)) return *y;
   const FakeQuant fa = prepare(as, a.k_dim, a.q, rot, a.keys, false);
   const FakeQuant fb = prepare(bs, b.k_dim, b.q, rot, b.keys, false);
-  at::Tensor out = gemm_nt(a.k_dim == 1 ? fa.values : fa.values.t(), b.k_dim == 1 ? fb.values : fb.values.t());
+  at::Tensor out =
+      gemm_nt(a.k_dim == 1 ? fa.values : fa.values.t(), b.k_dim == 1 ? fb.values : fb.values.t());
   const float factor = fa.factor * fb.factor;
   return factor != 1.0f ? out * factor : out;
 }
 
-int64_t as_i64(uint64_t v) { return static_cast<int64_t>(v); }
-uint64_t as_u64(const c10::IValue& v) { return static_cast<uint64_t>(v.toInt()); }
+int64_t as_i64(uint64_t v) {
+  return static_cast<int64_t>(v);
+}
+uint64_t as_u64(const c10::IValue& v) {
+  return static_cast<uint64_t>(v.toInt());
+}
 
 struct QuantLinearFn : public torch::autograd::Function<QuantLinearFn> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w, int64_t scheme_index,
-                            QuantCallKeys keys) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w,
+                            int64_t scheme_index, QuantCallKeys keys) {
     c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
     const quant::Scheme& s = scheme_at(scheme_index);
     const OperandQuant& qx = s.at(Operand::kFwdX);
     const OperandQuant& qw = s.at(Operand::kFwdW);
-    const at::Tensor y = quantized_gemm({x, 1, qx, operand_keys(keys, Operand::kFwdX)},
-                                        {w, 1, qw, operand_keys(keys, Operand::kFwdW)}, gemm_rotation(qx, qw));
+    const at::Tensor y =
+        quantized_gemm({x, 1, qx, operand_keys(keys, Operand::kFwdX)},
+                       {w, 1, qw, operand_keys(keys, Operand::kFwdW)}, gemm_rotation(qx, qw));
     // The backward recomputes the forward's dequantised operands from X and W (the same keys draw the same
     // bits): cheaper in memory than keeping FP32 copies, and exact.
     ctx->save_for_backward({x, w});
@@ -205,12 +217,13 @@ struct QuantLinearFn : public torch::autograd::Function<QuantLinearFn> {
     // The forward's 4/3 factors belong to X̂ and Ŵ as operands of the backward GEMMs.
     const float fwd_x_factor = xh.factor, fwd_w_factor = wh.factor;
     // dX̃ = dY · Ŵ   (K = out): [M, out] x [out, in_p]
-    at::Tensor dx = quantized_gemm({dy, 1, q_dy, operand_keys(keys, Operand::kBwdDy)},
-                                   {wh.values, 0, q_w, operand_keys(keys, Operand::kBwdW)}, gemm_rotation(q_dy, q_w));
+    at::Tensor dx =
+        quantized_gemm({dy, 1, q_dy, operand_keys(keys, Operand::kBwdDy)},
+                       {wh.values, 0, q_w, operand_keys(keys, Operand::kBwdW)}, gemm_rotation(q_dy, q_w));
     // dW̃ = dYᵀ · X̂  (K = M): [out, M] x [M, in_p]
-    at::Tensor dw = quantized_gemm({dy, 0, q_dyt, operand_keys(keys, Operand::kBwdDyT)},
-                                   {xh.values, 0, q_xt, operand_keys(keys, Operand::kBwdXT)},
-                                   gemm_rotation(q_dyt, q_xt));
+    at::Tensor dw =
+        quantized_gemm({dy, 0, q_dyt, operand_keys(keys, Operand::kBwdDyT)},
+                       {xh.values, 0, q_xt, operand_keys(keys, Operand::kBwdXT)}, gemm_rotation(q_dyt, q_xt));
     if (fwd_w_factor != 1.0f) dx = dx * fwd_w_factor;
     if (fwd_x_factor != 1.0f) dw = dw * fwd_x_factor;
     if (xh.mask.defined()) dx = dx * xh.mask.to(dx.scalar_type());
@@ -237,14 +250,17 @@ QuantKeys operand_keys(const QuantCallKeys& k, Operand o) {
 
 at::Tensor quant_linear(const at::Tensor& x2d, const at::Tensor& w, const quant::Scheme& scheme,
                         const QuantCallKeys& keys) {
-  TORCH_CHECK(x2d.dim() == 2 && w.dim() == 2 && x2d.size(1) == w.size(1), "quant_linear: X [M, in] = ",
-              x2d.sizes(), " and W [out, in] = ", w.sizes(), " do not match");
+  TORCH_CHECK(x2d.dim() == 2 && w.dim() == 2 && x2d.size(1) == w.size(1),
+              "quant_linear: X [M, in] = ", x2d.sizes(), " and W [out, in] = ", w.sizes(), " do not match");
   const auto problems = quant::scheme_problems(scheme);
-  TORCH_CHECK(problems.empty(), "quant_linear: scheme '", scheme.name, "': ", problems.empty() ? "" : problems.front());
+  TORCH_CHECK(problems.empty(), "quant_linear: scheme '", scheme.name,
+              "': ", problems.empty() ? "" : problems.front());
   return QuantLinearFn::apply(x2d, w, intern(scheme), keys);
 }
 
-GemmStats gemm_stats() { return {g_fp8.load(), g_bf16.load(), g_cpu.load(), g_mxfp4.load()}; }
+GemmStats gemm_stats() {
+  return {g_fp8.load(), g_bf16.load(), g_cpu.load(), g_mxfp4.load()};
+}
 
 void reset_gemm_stats() {
   g_fp8 = 0;

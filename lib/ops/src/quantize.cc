@@ -2,17 +2,18 @@
 // cuda_quantize_dequantize when compiled and it covers the case, else the torch-ops emulation in
 // quantize_emulated.cc (same rules; counted as a fallback).
 #include <lps/ops/quantize.h>
-
-#include "quantize_internal.h"
-
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/hadamard.h>
 #include <lps/quant/quantizer.h>
-
 #include <torch/torch.h>
 
 #include <atomic>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "quantize_internal.h"
 
 namespace lps::ops {
 namespace {
@@ -26,7 +27,8 @@ FakeQuant quantize_cpu(const at::Tensor& x, const quant::OperandQuant& q, int64_
   // Keep the layout (a transposed view stays transposed): the reference reads through strides.
   const at::Tensor xf = x.to(at::kFloat);
   const int64_t other = 1 - dim;
-  quant::StridedMatrix view{xf.data_ptr<float>(), xf.size(other), xf.size(dim), xf.stride(other), xf.stride(dim)};
+  quant::StridedMatrix view{xf.data_ptr<float>(), xf.size(other), xf.size(dim), xf.stride(other),
+                            xf.stride(dim)};
   quant::QuantizeOptions o;
   o.quant = q;
   o.sr_key = keys.sr;
@@ -48,8 +50,8 @@ FakeQuant quantize_cpu(const at::Tensor& x, const quant::OperandQuant& q, int64_
 
 }  // namespace
 
-FakeQuant quantize_dequantize(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim, const QuantKeys& keys,
-                              bool want_mask) {
+FakeQuant quantize_dequantize(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
+                              const QuantKeys& keys, bool want_mask) {
   TORCH_CHECK(x.dim() == 2, "quantize_dequantize: expected a 2-D operand, got ", x.sizes());
   TORCH_CHECK(dim == 0 || dim == 1, "quantize_dequantize: dim must be 0 or 1, got ", dim);
   const auto problems = quant::operand_problems(q);
@@ -73,7 +75,8 @@ FakeQuant quantize_dequantize(const at::Tensor& x, const quant::OperandQuant& q,
 
 FakeQuant quantize_dequantize_torch(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
                                     const QuantKeys& keys, bool want_mask) {
-  TORCH_CHECK(x.dim() == 2 && (dim == 0 || dim == 1), "quantize_dequantize_torch: expected a 2-D operand and dim 0|1");
+  TORCH_CHECK(x.dim() == 2 && (dim == 0 || dim == 1),
+              "quantize_dequantize_torch: expected a 2-D operand and dim 0|1");
   return detail::quantize_emulated(x, q, dim, keys, want_mask);
 }
 
@@ -98,6 +101,12 @@ void reset_quant_dispatch_stats() {
 namespace detail {
 
 at::Tensor hadamard_matrix(int n, const at::TensorOptions& options) {
+  // Built once per (size, device) and cached: the rotation runs on every quantized GEMM.
+  static std::mutex mu;
+  static std::map<std::pair<int, std::string>, at::Tensor> cache;
+  const auto key = std::make_pair(n, options.device().str());
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
   at::Tensor h = at::zeros({n, n}, at::kFloat);
   auto acc = h.accessor<float, 2>();
   std::vector<float> col(static_cast<size_t>(n));
@@ -107,14 +116,16 @@ at::Tensor hadamard_matrix(int n, const at::TensorOptions& options) {
     quant::hadamard_forward(col.data(), n, nullptr);
     for (int i = 0; i < n; ++i) acc[i][j] = col[static_cast<size_t>(i)];
   }
-  return h.to(options);
+  h = h.to(options.dtype(at::kFloat));
+  cache.emplace(key, h);
+  return h;
 }
 
 at::Tensor sign_vector(int64_t k, uint64_t key, const at::TensorOptions& options) {
-  at::Tensor s = at::empty({k}, at::kFloat);
-  float* p = s.data_ptr<float>();
-  for (int64_t j = 0; j < k; ++j) p[j] = quant::random_sign(key, static_cast<uint64_t>(j));
-  return s.to(options);
+  // random_sign(key, j) = (hash32(key, j) >> 31) ? -1 : +1, computed on the tensor's device.
+  const at::Tensor bits =
+      at::bitwise_right_shift(hash32_tensor(at::arange(k, options.dtype(at::kLong)), key), 31);
+  return 1.0f - 2.0f * bits.to(at::kFloat);
 }
 
 at::Tensor rotate_along(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim, uint64_t sign_key,

@@ -2,13 +2,12 @@
 // kernel covers. Same formulas, same counter RNG (computed in int64 tensor arithmetic); FP32 operation order
 // may differ from the reference in the rotation and scale arithmetic, so results agree up to rare
 // last-place differences that move a value across a rounding boundary.
-#include "quantize_internal.h"
-
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/fp_formats.h>
 #include <lps/quant/quantizer.h>
-
 #include <torch/torch.h>
+
+#include "quantize_internal.h"
 
 namespace lps::ops::detail {
 namespace {
@@ -25,11 +24,7 @@ at::Tensor lowbias32(at::Tensor x) {
 
 // u = uniform24(key, i) · 2^-24 for counters i (int64 tensor), as float32.
 at::Tensor uniforms(const at::Tensor& counters, uint64_t key) {
-  const auto lo = static_cast<int64_t>(key & 0xFFFFFFFFull);
-  const auto hi = static_cast<int64_t>(key >> 32);
-  at::Tensor a = lowbias32(at::bitwise_xor(at::bitwise_and(counters, kMask32), lo));
-  at::Tensor h = lowbias32(at::bitwise_xor(at::bitwise_xor(a, hi), at::bitwise_right_shift(counters, 32)));
-  return at::bitwise_right_shift(h, 8).to(at::kFloat) * 0x1p-24f;
+  return at::bitwise_right_shift(hash32_tensor(counters, key), 8).to(at::kFloat) * 0x1p-24f;
 }
 
 at::Tensor counters(int64_t rows, int64_t cols, const at::TensorOptions& o) {
@@ -65,7 +60,9 @@ at::Tensor finite_amax(const at::Tensor& v) {
   return at::where(at::isfinite(v), v.abs(), at::zeros({}, v.options())).max();
 }
 
-at::Tensor group_finite(const at::Tensor& g) { return at::isfinite(g).all(-1, true); }
+at::Tensor group_finite(const at::Tensor& g) {
+  return at::isfinite(g).all(-1, true);
+}
 
 struct Result {
   at::Tensor values;  // [rows, K]
@@ -97,9 +94,11 @@ Result mxfp4(const at::Tensor& v, const quant::OperandQuant& q, uint64_t sr_key)
     }
   }
   at::Tensor u;
-  if (q.rounding == quant::Rounding::kSr) u = uniforms(counters(rows, k, v.options()), sr_key).reshape(g.sizes());
+  if (q.rounding == quant::Rounding::kSr)
+    u = uniforms(counters(rows, k, v.options()), sr_key).reshape(g.sizes());
   const at::Tensor deq = e2m1_round(y, u) * s;
-  const bool strict = q.scale == ScaleRule::kQuest || q.scale == ScaleRule::kQuestFloor || q.scale == ScaleRule::kQuestFp32;
+  const bool strict =
+      q.scale == ScaleRule::kQuest || q.scale == ScaleRule::kQuestFloor || q.scale == ScaleRule::kQuestFp32;
   const at::Tensor trusted = (strict ? y.abs() < 6.0f : y.abs() <= 6.0f).logical_and(ok);
   const at::Tensor nan = at::full({}, std::numeric_limits<float>::quiet_NaN(), g.options());
   return {at::where(ok, deq, nan).reshape({rows, k}), trusted.reshape({rows, k})};
@@ -163,7 +162,8 @@ Result fp8(const at::Tensor& v, const quant::OperandQuant& q, uint64_t sr_key) {
   at::Tensor r;
   if (q.rounding == quant::Rounding::kSr) {
     const at::Tensor u = uniforms(counters(v.size(0), v.size(1), v.options()), sr_key);
-    r = at::copysign(round_minifloat(at::nan_to_num(y.abs(), 0.0, fmax, fmax), e4 ? 3 : 2, e4 ? -6 : -14, fmax, u), y);
+    r = at::copysign(
+        round_minifloat(at::nan_to_num(y.abs(), 0.0, fmax, fmax), e4 ? 3 : 2, e4 ? -6 : -14, fmax, u), y);
     r = at::where(at::isnan(y), y, r);
   } else {
     r = y.clamp(-fmax, fmax).to(e4 ? at::kFloat8_e4m3fn : at::kFloat8_e5m2).to(at::kFloat);
@@ -173,15 +173,25 @@ Result fp8(const at::Tensor& v, const quant::OperandQuant& q, uint64_t sr_key) {
 
 }  // namespace
 
-FakeQuant quantize_emulated(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim, const QuantKeys& keys,
-                            bool want_mask) {
+at::Tensor hash32_tensor(const at::Tensor& counters, uint64_t key) {
+  const auto lo = static_cast<int64_t>(key & 0xFFFFFFFFull);
+  const auto hi = static_cast<int64_t>(key >> 32);
+  const at::Tensor a = lowbias32(at::bitwise_xor(at::bitwise_and(counters, kMask32), lo));
+  return lowbias32(at::bitwise_xor(at::bitwise_xor(a, hi), at::bitwise_right_shift(counters, 32)));
+}
+
+FakeQuant quantize_emulated(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
+                            const QuantKeys& keys, bool want_mask) {
   // [rows, K] with K last (a transposed copy for dim 0: the emulation is not the fast path).
   at::Tensor v = (dim == 1 ? x : x.t()).to(at::kFloat).contiguous();
   v = rotate_along(v, q, 1, keys.signs, false).contiguous();
   Result r;
-  if (q.format == quant::Format::kMxfp4) r = mxfp4(v, q, keys.sr);
-  else if (q.format == quant::Format::kNvfp4) r = nvfp4(v, q, keys.sr);
-  else r = fp8(v, q, keys.sr);
+  if (q.format == quant::Format::kMxfp4)
+    r = mxfp4(v, q, keys.sr);
+  else if (q.format == quant::Format::kNvfp4)
+    r = nvfp4(v, q, keys.sr);
+  else
+    r = fp8(v, q, keys.sr);
   FakeQuant out;
   out.factor = q.scale == quant::ScaleRule::kAbsmax34 ? quant::kAbsmax34Factor : 1.0f;
   out.values = dim == 1 ? r.values : r.values.t();

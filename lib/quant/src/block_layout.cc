@@ -1,7 +1,6 @@
 // Struct-of-arrays QuantizedMatrix -> ggml-style block arrays.
-#include <lps/quant/block_layout.h>
-
 #include <lps/core/error.h>
+#include <lps/quant/block_layout.h>
 
 #include <algorithm>
 

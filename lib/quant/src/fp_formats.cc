@@ -21,7 +21,9 @@ constexpr Minifloat kE4M3{3, 7, 448.0f, 7};
 constexpr Minifloat kE5M2{2, 15, 57344.0f, 7};
 
 // floor(log2 a) for a normal positive float.
-int floor_log2(float a) { return fp32_exponent_field(a) - 127; }
+int floor_log2(float a) {
+  return fp32_exponent_field(a) - 127;
+}
 
 // Code of the magnitude `value`, which is on the grid of f (0 <= value <= f.max).
 uint32_t magnitude_code(const Minifloat& f, float value) {
@@ -89,29 +91,44 @@ float decode(const Minifloat& f, uint8_t code) {
 
 }  // namespace
 
-int fp32_exponent_field(float x) { return static_cast<int>((std::bit_cast<uint32_t>(x) >> 23) & 0xFFu); }
+int fp32_exponent_field(float x) {
+  return static_cast<int>((std::bit_cast<uint32_t>(x) >> 23) & 0xFFu);
+}
 
-uint8_t e2m1_encode_rtn(float y) { return std::isnan(y) ? 0 : encode(kE2M1, y, false, 0); }
-uint8_t e2m1_encode_sr(float y, uint32_t u24) { return std::isnan(y) ? 0 : encode(kE2M1, y, true, u24); }
+uint8_t e2m1_encode_rtn(float y) {
+  return std::isnan(y) ? 0 : encode(kE2M1, y, false, 0);
+}
+uint8_t e2m1_encode_sr(float y, uint32_t u24) {
+  return std::isnan(y) ? 0 : encode(kE2M1, y, true, u24);
+}
 float e2m1_decode(uint8_t code) {
   const float v = kE2M1Values[code & 7u];
   return (code & 8u) != 0 ? -v : v;
 }
 
-uint8_t e4m3_encode_rtn(float x) { return std::isnan(x) ? kE4M3NaN : encode(kE4M3, x, false, 0); }
-uint8_t e4m3_encode_sr(float x, uint32_t u24) { return std::isnan(x) ? kE4M3NaN : encode(kE4M3, x, true, u24); }
+uint8_t e4m3_encode_rtn(float x) {
+  return std::isnan(x) ? kE4M3NaN : encode(kE4M3, x, false, 0);
+}
+uint8_t e4m3_encode_sr(float x, uint32_t u24) {
+  return std::isnan(x) ? kE4M3NaN : encode(kE4M3, x, true, u24);
+}
 float e4m3_decode(uint8_t code) {
   if ((code & 0x7Fu) == 0x7Fu) return std::numeric_limits<float>::quiet_NaN();
   return decode(kE4M3, code);
 }
 
-uint8_t e5m2_encode_rtn(float x) { return std::isnan(x) ? kE5M2NaN : encode(kE5M2, x, false, 0); }
-uint8_t e5m2_encode_sr(float x, uint32_t u24) { return std::isnan(x) ? kE5M2NaN : encode(kE5M2, x, true, u24); }
+uint8_t e5m2_encode_rtn(float x) {
+  return std::isnan(x) ? kE5M2NaN : encode(kE5M2, x, false, 0);
+}
+uint8_t e5m2_encode_sr(float x, uint32_t u24) {
+  return std::isnan(x) ? kE5M2NaN : encode(kE5M2, x, true, u24);
+}
 float e5m2_decode(uint8_t code) {
   const uint32_t mag = code & 0x7Fu;
   if (mag >= 0x7Cu) {
-    if (mag == 0x7Cu) return (code & 0x80u) != 0 ? -std::numeric_limits<float>::infinity()
-                                                  : std::numeric_limits<float>::infinity();
+    if (mag == 0x7Cu)
+      return (code & 0x80u) != 0 ? -std::numeric_limits<float>::infinity()
+                                 : std::numeric_limits<float>::infinity();
     return std::numeric_limits<float>::quiet_NaN();
   }
   return decode(kE5M2, code);

@@ -1,7 +1,6 @@
 // Block Walsh–Hadamard butterfly in the exact FP32 operation order documented in hadamard.h.
-#include <lps/quant/hadamard.h>
-
 #include <lps/core/error.h>
+#include <lps/quant/hadamard.h>
 
 namespace lps::quant {
 namespace {
@@ -20,7 +19,9 @@ void butterfly(float* v, int n) {
 
 }  // namespace
 
-bool is_hadamard_size(int n) { return n == 16 || n == 32 || n == 64 || n == 128; }
+bool is_hadamard_size(int n) {
+  return n == 16 || n == 32 || n == 64 || n == 128;
+}
 
 float hadamard_scale(int n) {
   switch (n) {

@@ -1,10 +1,9 @@
 // The reference quantizer: rotate -> scale -> encode along K, per the bit-level rules of quantizer.h.
-#include <lps/quant/quantizer.h>
-
 #include <lps/core/error.h>
 #include <lps/quant/counter_rng.h>
 #include <lps/quant/fp_formats.h>
 #include <lps/quant/hadamard.h>
+#include <lps/quant/quantizer.h>
 
 #include <algorithm>
 #include <bit>
@@ -21,7 +20,9 @@ bool is_quest(ScaleRule s) {
   return s == ScaleRule::kQuest || s == ScaleRule::kQuestFloor || s == ScaleRule::kQuestFp32;
 }
 
-bool is_fp8(Format f) { return f == Format::kFp8E4M3 || f == Format::kFp8E5M2; }
+bool is_fp8(Format f) {
+  return f == Format::kFp8E4M3 || f == Format::kFp8E5M2;
+}
 
 // Pairwise sum in the documented order; destroys a[0..n), n a power of two.
 float tree_sum(float* a, int n) {
@@ -48,13 +49,14 @@ uint8_t encode_e2m1(float y, Rounding r, uint64_t sr_key, uint64_t counter) {
 
 // Per-row state shared by the group quantizers.
 struct RowOut {
-  uint8_t* codes;       // K unpacked codes of the row
-  uint8_t* scales;      // K/group scale codes (may be null)
-  float* fp32_scales;   // K/32 (quest_fp32 only)
-  uint8_t* mask;        // K (may be null)
+  uint8_t* codes;      // K unpacked codes of the row
+  uint8_t* scales;     // K/group scale codes (may be null)
+  float* fp32_scales;  // K/32 (quest_fp32 only)
+  uint8_t* mask;       // K (may be null)
 };
 
-void quantize_mx_group(const float* v, int64_t row, int64_t k, int64_t g, const QuantizeOptions& o, RowOut out) {
+void quantize_mx_group(const float* v, int64_t row, int64_t k, int64_t g, const QuantizeOptions& o,
+                       RowOut out) {
   constexpr int n = kMxfp4Group;
   const OperandQuant& q = o.quant;
   const int64_t base = g * n;
@@ -83,7 +85,8 @@ void quantize_mx_group(const float* v, int64_t row, int64_t k, int64_t g, const 
       for (int i = 0; i < n; ++i) y[i] = t > 0.0f ? v[i] / t : 0.0f;
     } else {
       int c = fp32_exponent_field(t);
-      if (q.scale == ScaleRule::kQuest && c > 0 && (std::bit_cast<uint32_t>(t) & 0x7FFFFFu) > kSqrt2Mantissa) ++c;
+      if (q.scale == ScaleRule::kQuest && c > 0 && (std::bit_cast<uint32_t>(t) & 0x7FFFFFu) > kSqrt2Mantissa)
+        ++c;
       code = static_cast<uint8_t>(std::clamp(c, 0, 254));
       const float mul = std::ldexp(1.0f, 127 - code);
       for (int i = 0; i < n; ++i) y[i] = v[i] * mul;
@@ -94,7 +97,8 @@ void quantize_mx_group(const float* v, int64_t row, int64_t k, int64_t g, const 
   for (int i = 0; i < n; ++i) {
     out.codes[base + i] = encode_e2m1(y[i], q.rounding, o.sr_key, static_cast<uint64_t>(row * k + base + i));
     if (out.mask != nullptr)
-      out.mask[base + i] = static_cast<uint8_t>(strict ? std::fabs(y[i]) < kE2M1Max : std::fabs(y[i]) <= kE2M1Max);
+      out.mask[base + i] =
+          static_cast<uint8_t>(strict ? std::fabs(y[i]) < kE2M1Max : std::fabs(y[i]) <= kE2M1Max);
   }
 }
 
@@ -143,8 +147,10 @@ void quantize_nv_group(const float* v, int64_t row, int64_t k, int64_t g, float 
     uint8_t e6 = 0, e4 = 0;
     uint8_t c6[n], c4[n];
     float y6[n], y4[n];
-    const float s6 = nv_encode_block(v, (amax / 6.0f) / tensor_scale, tensor_scale, Rounding::kRtn, 0, 0, &e6, c6, y6);
-    const float s4 = nv_encode_block(v, (amax / 4.0f) / tensor_scale, tensor_scale, Rounding::kRtn, 0, 0, &e4, c4, y4);
+    const float s6 =
+        nv_encode_block(v, (amax / 6.0f) / tensor_scale, tensor_scale, Rounding::kRtn, 0, 0, &e6, c6, y6);
+    const float s4 =
+        nv_encode_block(v, (amax / 4.0f) / tensor_scale, tensor_scale, Rounding::kRtn, 0, 0, &e4, c4, y4);
     const bool four = block_sq_error(v, c4, s4) < block_sq_error(v, c6, s6);
     e = four ? e4 : e6;
     std::copy_n(four ? c4 : c6, n, codes);
@@ -201,7 +207,8 @@ std::vector<std::string> operand_problems(const OperandQuant& q) {
   }
   const std::string rule(to_string(q.scale));
   if (q.format == Format::kMxfp4 && (q.scale == ScaleRule::kFourOverSix || q.scale == ScaleRule::kMsEden))
-    p.push_back("scale " + rule + " needs format nvfp4 (E4M3 block scales); mxfp4 takes absmax, absmax_3_4, quest, "
+    p.push_back("scale " + rule +
+                " needs format nvfp4 (E4M3 block scales); mxfp4 takes absmax, absmax_3_4, quest, "
                 "quest_floor or quest_fp32");
   if (q.format == Format::kNvfp4 && q.scale != ScaleRule::kAbsmax && q.scale != ScaleRule::kFourOverSix &&
       q.scale != ScaleRule::kMsEden)
@@ -214,7 +221,8 @@ std::vector<std::string> operand_problems(const OperandQuant& q) {
 }
 
 std::vector<std::string> scheme_problems(const Scheme& s) {
-  static constexpr const char* kNames[kNumOperands] = {"fwd_x", "fwd_w", "bwd_dy", "bwd_w", "bwd_dyt", "bwd_xt"};
+  static constexpr const char* kNames[kNumOperands] = {"fwd_x", "fwd_w",   "bwd_dy",
+                                                       "bwd_w", "bwd_dyt", "bwd_xt"};
   std::vector<std::string> p;
   for (int i = 0; i < kNumOperands; ++i) {
     for (const std::string& m : operand_problems(s.operands[static_cast<size_t>(i)]))
@@ -228,7 +236,8 @@ std::vector<std::string> scheme_problems(const Scheme& s) {
     if (a.is_identity() || b.is_identity()) continue;
     if (a.hadamard != b.hadamard || a.random_signs != b.random_signs)
       p.push_back(std::string(kNames[2 * g]) + " and " + kNames[2 * g + 1] +
-                  ": the two operands of one GEMM need the same hadamard and random_signs (the rotation must cancel)");
+                  ": the two operands of one GEMM need the same hadamard and random_signs (the rotation must "
+                  "cancel)");
   }
   return p;
 }
@@ -252,7 +261,8 @@ void rotate_row_ref(float* row, int64_t k, const OperandQuant& q, uint64_t sign_
   std::vector<float> signs;
   if (q.random_signs) {
     signs.resize(static_cast<size_t>(k));
-    for (int64_t j = 0; j < k; ++j) signs[static_cast<size_t>(j)] = random_sign(sign_key, static_cast<uint64_t>(j));
+    for (int64_t j = 0; j < k; ++j)
+      signs[static_cast<size_t>(j)] = random_sign(sign_key, static_cast<uint64_t>(j));
   }
   for (int64_t b = 0; b < k; b += q.hadamard)
     hadamard_forward(row + b, q.hadamard, q.random_signs ? signs.data() + b : nullptr);
@@ -311,8 +321,10 @@ QuantizedMatrix quantize_ref(const StridedMatrix& x, const QuantizeOptions& o) {
   std::vector<uint8_t> codes(static_cast<size_t>(x.k));
   std::vector<uint8_t> mask_row(want_mask ? static_cast<size_t>(x.k) : 0);
   std::vector<uint8_t> packed;
-  if (fp4) out.codes.assign(static_cast<size_t>(x.rows * (x.k / 2)), 0);
-  else out.codes.assign(static_cast<size_t>(x.rows * x.k), 0);
+  if (fp4)
+    out.codes.assign(static_cast<size_t>(x.rows * (x.k / 2)), 0);
+  else
+    out.codes.assign(static_cast<size_t>(x.rows * x.k), 0);
 
   for (int64_t r = 0; r < x.rows; ++r) {
     for (int64_t j = 0; j < x.k; ++j) row[static_cast<size_t>(j)] = x.at(r, j);
@@ -326,12 +338,12 @@ QuantizedMatrix quantize_ref(const StridedMatrix& x, const QuantizeOptions& o) {
       for (int64_t g = 0; g < groups; ++g)
         quantize_nv_group(row.data() + g * out.group, r, x.k, g, out.tensor_scale, o, ro);
       if (q.scale == ScaleRule::kMsEden) {
-        // Per 16-value block (the micro-scale): matches Quartet II's published MSE. A per-rotation-group (128)
-        // correction is less biased under the RHT but measures 9.70e-3 (docs/precision.md).
+        // Per 16-value block (the micro-scale): matches Quartet II's published MSE. A per-rotation-group
+        // (128) correction is less biased under the RHT but measures 9.70e-3 (docs/precision.md).
         const int n = kNvfp4Group;
         for (int64_t j = 0; j < x.k; j += n)
-          ms_eden_correct(row.data() + j, r, x.k, j / kNvfp4Group, n, out.tensor_scale, o.sr_key, codes.data() + j,
-                          out.scales.data() + r * groups);
+          ms_eden_correct(row.data() + j, r, x.k, j / kNvfp4Group, n, out.tensor_scale, o.sr_key,
+                          codes.data() + j, out.scales.data() + r * groups);
       }
     } else {
       const float fmax = q.format == Format::kFp8E4M3 ? kE4M3Max : kE5M2Max;
@@ -340,9 +352,11 @@ QuantizedMatrix quantize_ref(const StridedMatrix& x, const QuantizeOptions& o) {
         const auto counter = static_cast<uint64_t>(r * x.k + j);
         uint8_t c;
         if (q.format == Format::kFp8E4M3)
-          c = q.rounding == Rounding::kSr ? e4m3_encode_sr(y, uniform24(o.sr_key, counter)) : e4m3_encode_rtn(y);
+          c = q.rounding == Rounding::kSr ? e4m3_encode_sr(y, uniform24(o.sr_key, counter))
+                                          : e4m3_encode_rtn(y);
         else
-          c = q.rounding == Rounding::kSr ? e5m2_encode_sr(y, uniform24(o.sr_key, counter)) : e5m2_encode_rtn(y);
+          c = q.rounding == Rounding::kSr ? e5m2_encode_sr(y, uniform24(o.sr_key, counter))
+                                          : e5m2_encode_rtn(y);
         codes[static_cast<size_t>(j)] = c;
         if (want_mask) mask_row[static_cast<size_t>(j)] = static_cast<uint8_t>(std::fabs(y) <= fmax);
       }
@@ -374,9 +388,12 @@ void dequantize_ref(const QuantizedMatrix& q, float* out, bool apply_factor) {
       } else {
         const size_t gi = static_cast<size_t>(r * groups + j / q.group);
         float s;
-        if (q.format == Format::kNvfp4) s = e4m3_decode(q.scales[gi]) * q.tensor_scale;
-        else if (q.scale_rule == ScaleRule::kQuestFp32) s = q.fp32_scales[gi];
-        else s = e8m0_decode(q.scales[gi]);
+        if (q.format == Format::kNvfp4)
+          s = e4m3_decode(q.scales[gi]) * q.tensor_scale;
+        else if (q.scale_rule == ScaleRule::kQuestFp32)
+          s = q.fp32_scales[gi];
+        else
+          s = e8m0_decode(q.scales[gi]);
         v = e2m1_decode(c) * s;
       }
       if (factor != 1.0f) v = v * factor;

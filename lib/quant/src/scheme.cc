@@ -132,9 +132,8 @@ bool Scheme::is_baseline() const {
 }
 
 const std::array<std::string_view, 9>& preset_names() {
-  static const std::array<std::string_view, 9> kNames{"bf16",      "fp8",     "mxfp4_rtn",
-                                                      "mxfp4_sr",  "quest_fwd", "quartet",
-                                                      "quartet_sr", "nvfp4",   "quartet2"};
+  static const std::array<std::string_view, 9> kNames{
+      "bf16", "fp8", "mxfp4_rtn", "mxfp4_sr", "quest_fwd", "quartet", "quartet_sr", "nvfp4", "quartet2"};
   return kNames;
 }
 
@@ -144,11 +143,23 @@ std::optional<Scheme> preset_scheme(std::string_view name) {
   return make_preset(name);
 }
 
-std::string_view to_string(Format f) { return name_of(kFormatNames, f); }
-std::string_view to_string(Rounding r) { return name_of(kRoundingNames, r); }
-std::string_view to_string(ScaleRule s) { return name_of(kScaleNames, s); }
-std::optional<Format> parse_format(std::string_view text) { return value_of(kFormatNames, text); }
-std::optional<Rounding> parse_rounding(std::string_view text) { return value_of(kRoundingNames, text); }
-std::optional<ScaleRule> parse_scale_rule(std::string_view text) { return value_of(kScaleNames, text); }
+std::string_view to_string(Format f) {
+  return name_of(kFormatNames, f);
+}
+std::string_view to_string(Rounding r) {
+  return name_of(kRoundingNames, r);
+}
+std::string_view to_string(ScaleRule s) {
+  return name_of(kScaleNames, s);
+}
+std::optional<Format> parse_format(std::string_view text) {
+  return value_of(kFormatNames, text);
+}
+std::optional<Rounding> parse_rounding(std::string_view text) {
+  return value_of(kRoundingNames, text);
+}
+std::optional<ScaleRule> parse_scale_rule(std::string_view text) {
+  return value_of(kScaleNames, text);
+}
 
 }  // namespace lps::quant

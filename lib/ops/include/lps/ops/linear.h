@@ -5,9 +5,8 @@
 // (seed, step, tensor_id, call), so a resumed run reproduces its bits.
 #pragma once
 
-#include <lps/quant/scheme.h>
-
 #include <ATen/core/Tensor.h>
+#include <lps/quant/scheme.h>
 
 #include <cstdint>
 

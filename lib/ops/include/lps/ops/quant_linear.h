@@ -1,7 +1,7 @@
 // QuantLinear: Y = X·Wᵀ with the operands of all three GEMMs quantized per a quant::Scheme (DESIGN.md §3).
 //
-//   forward   Y   = Q(X̃)·Q(W̃)ᵀ · f_x·f_w                      K = in   (X̃, W̃: rotated along in if the scheme says)
-//   backward  dX̃  = Q(dY)·Q(Ŵ)  · f                            K = out  (Ŵ = forward's dequantised W̃)
+//   forward   Y   = Q(X̃)·Q(W̃)ᵀ · f_x·f_w                      K = in   (X̃, W̃: rotated along in if the scheme
+//   says) backward  dX̃  = Q(dY)·Q(Ŵ)  · f                            K = out  (Ŵ = forward's dequantised W̃)
 //             dW̃  = Q(dYᵀ)·Q(X̂ᵀ)ᵀ · f                          K = M    (X̂ = forward's dequantised X̃)
 //             dX = unrotate(dX̃ ⊙ M_x), dW = unrotate(dW̃ ⊙ M_w)  (trust masks of the forward quantizers)
 // As in Quartet's reference code, the backward GEMMs re-quantize the forward's dequantised operands (so
@@ -18,10 +18,9 @@
 // forward's dequantised operands and masks from them with the same keys (bit-identical).
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <lps/ops/quantize.h>
 #include <lps/quant/scheme.h>
-
-#include <ATen/core/Tensor.h>
 
 #include <cstdint>
 
@@ -45,9 +44,9 @@ struct QuantCallKeys {
 
 // GEMMs run by quant_linear since the last reset.
 struct GemmStats {
-  int64_t fp8_tensor_core = 0;  // at::_scaled_mm
-  int64_t emulated_bf16 = 0;    // CUDA: BF16 GEMM of dequantised operands
-  int64_t cpu_fp32 = 0;         // CPU: FP32 GEMM of dequantised operands
+  int64_t fp8_tensor_core = 0;    // at::_scaled_mm
+  int64_t emulated_bf16 = 0;      // CUDA: BF16 GEMM of dequantised operands
+  int64_t cpu_fp32 = 0;           // CPU: FP32 GEMM of dequantised operands
   int64_t mxfp4_tensor_core = 0;  // MXFP4 GEMM as block-scaled FP8 (cuda_gemm.h)
 };
 [[nodiscard]] GemmStats gemm_stats();

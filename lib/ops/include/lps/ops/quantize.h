@@ -12,9 +12,8 @@
 //   * return std::nullopt for any case it does not handle (the caller falls back and counts it).
 #pragma once
 
-#include <lps/quant/scheme.h>
-
 #include <ATen/core/Tensor.h>
+#include <lps/quant/scheme.h>
 
 #include <cstdint>
 #include <optional>
@@ -41,8 +40,8 @@ struct FakeQuant {
 // The same quantizer in plain torch ops (any device): what CUDA tensors get when no kernel covers the case.
 // Same rules and counter RNG as quant::quantize_ref; FP32 operation order differs in the rotation and scale
 // arithmetic, so rare values land one grid step apart (tests bound how rare).
-[[nodiscard]] FakeQuant quantize_dequantize_torch(const at::Tensor& x, const quant::OperandQuant& q, int64_t dim,
-                                                  const QuantKeys& keys, bool want_mask);
+[[nodiscard]] FakeQuant quantize_dequantize_torch(const at::Tensor& x, const quant::OperandQuant& q,
+                                                  int64_t dim, const QuantKeys& keys, bool want_mask);
 
 // The block Hadamard (with signs from keys.signs when q.random_signs) applied along `dim`, and its inverse —
 // used to carry masked gradients back to the unrotated domain. Identity when q.hadamard == 0.
@@ -62,9 +61,9 @@ void reset_quant_dispatch_stats();
 
 #if LPS_OPS_CUDA_QUANTIZE
 // Provided by src/cuda_quantize.cc (see the contract above).
-[[nodiscard]] std::optional<FakeQuant> cuda_quantize_dequantize(const at::Tensor& x, const quant::OperandQuant& q,
-                                                                int64_t dim, const QuantKeys& keys,
-                                                                bool want_mask);
+[[nodiscard]] std::optional<FakeQuant> cuda_quantize_dequantize(const at::Tensor& x,
+                                                                const quant::OperandQuant& q, int64_t dim,
+                                                                const QuantKeys& keys, bool want_mask);
 #endif
 
 }  // namespace lps::ops

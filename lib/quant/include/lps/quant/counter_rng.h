@@ -24,10 +24,10 @@
 namespace lps::quant {
 
 // Streams of one linear call. Random signs are shared by the two operands of a GEMM (so H·D cancels).
-inline constexpr uint64_t kStreamSignsDx = 1;  // signs along K = out of the input-gradient GEMM
-inline constexpr uint64_t kStreamSignsDw = 2;  // signs along K = tokens of the weight-gradient GEMM
-inline constexpr uint64_t kStreamSignsFwd = 3; // signs along K = in of the forward GEMM (if a scheme asks)
-inline constexpr uint64_t kStreamSrBase = 16;  // SR of operand o (quant::Operand) uses kStreamSrBase + o
+inline constexpr uint64_t kStreamSignsDx = 1;   // signs along K = out of the input-gradient GEMM
+inline constexpr uint64_t kStreamSignsDw = 2;   // signs along K = tokens of the weight-gradient GEMM
+inline constexpr uint64_t kStreamSignsFwd = 3;  // signs along K = in of the forward GEMM (if a scheme asks)
+inline constexpr uint64_t kStreamSrBase = 16;   // SR of operand o (quant::Operand) uses kStreamSrBase + o
 
 [[nodiscard]] constexpr uint64_t mix64(uint64_t z) {
   z ^= z >> 30;
@@ -61,7 +61,9 @@ inline constexpr uint64_t kStreamSrBase = 16;  // SR of operand o (quant::Operan
   return lowbias32(a ^ static_cast<uint32_t>(key >> 32) ^ static_cast<uint32_t>(i >> 32));
 }
 
-[[nodiscard]] constexpr uint32_t uniform24(uint64_t key, uint64_t i) { return hash32(key, i) >> 8; }
+[[nodiscard]] constexpr uint32_t uniform24(uint64_t key, uint64_t i) {
+  return hash32(key, i) >> 8;
+}
 
 [[nodiscard]] constexpr float random_sign(uint64_t key, uint64_t k) {
   return (hash32(key, k) >> 31) != 0 ? -1.0f : 1.0f;

@@ -49,10 +49,12 @@
 //   NVFP4 e = 0, S = 0, codes 0. -0.0 keeps its sign bit in E2M1/FP8 codes where y is computed (not in S = 0
 //   groups). Huge finite values: E8M0 clamps at 2^127; FP32 overflow in y saturates to the format max.
 //
-// ---- Stochastic rounding of elements (rounding = sr) ---------------------------------------------------------
+// ---- Stochastic rounding of elements (rounding = sr)
+// ---------------------------------------------------------
 //   u24 = uniform24(sr_key, row · K + k) (counter_rng.h), the rule of fp_formats.h.
 //
-// ---- Trust mask (OperandQuant.trust_mask) -------------------------------------------------------------------
+// ---- Trust mask (OperandQuant.trust_mask)
+// -------------------------------------------------------------------
 //   1 = the value was represented without clipping: quest family |y| < 6 (the published QuEST rule), other
 //   rules |y| <= format max. Non-finite groups 0.
 #pragma once
@@ -68,9 +70,9 @@ namespace lps::quant {
 
 inline constexpr float kQuestGaussianScale = 0.48707976f;  // MSE-optimal FP4 scale for N(0,1): 2.92247856/6
 inline constexpr float kAbsmax34Headroom = 0.75f;
-inline constexpr float kAbsmax34Factor = 4.0f / 3.0f;      // per operand; a GEMM of two: 16/9
-inline constexpr float kNvfp4SrHeadroom = 1.0625f;         // 17/16 on the block scale target (16/17 on y)
-inline constexpr float kNvfp4TensorRange = 2688.0f;        // 6 · 448
+inline constexpr float kAbsmax34Factor = 4.0f / 3.0f;  // per operand; a GEMM of two: 16/9
+inline constexpr float kNvfp4SrHeadroom = 1.0625f;     // 17/16 on the block scale target (16/17 on y)
+inline constexpr float kNvfp4TensorRange = 2688.0f;    // 6 · 448
 inline constexpr int kMxfp4Group = 32;
 inline constexpr int kNvfp4Group = 16;
 
@@ -86,11 +88,11 @@ struct StridedMatrix {
 };
 
 struct QuantizeOptions {
-  OperandQuant quant;                      // format, rounding, scale rule, Hadamard, signs, trust mask
-  uint64_t sr_key = 0;                     // counter_rng key of the element / scale SR draws
-  uint64_t sign_key = 0;                   // counter_rng key of the random signs (shared by both GEMM operands)
-  std::optional<float> tensor_amax;        // NVFP4/FP8: use this A instead of computing it
-  bool want_mask = false;                  // fill QuantizedMatrix::mask (else only if quant.trust_mask)
+  OperandQuant quant;                // format, rounding, scale rule, Hadamard, signs, trust mask
+  uint64_t sr_key = 0;               // counter_rng key of the element / scale SR draws
+  uint64_t sign_key = 0;             // counter_rng key of the random signs (shared by both GEMM operands)
+  std::optional<float> tensor_amax;  // NVFP4/FP8: use this A instead of computing it
+  bool want_mask = false;            // fill QuantizedMatrix::mask (else only if quant.trust_mask)
 };
 
 // The quantized operand, struct-of-arrays, row-major over [rows, K] (the layout the kernels emit).
@@ -99,13 +101,13 @@ struct QuantizedMatrix {
   ScaleRule scale_rule = ScaleRule::kAbsmax;
   int64_t rows = 0;
   int64_t k = 0;
-  int group = 0;                     // 32 (MXFP4), 16 (NVFP4), K (FP8 tensorwise)
-  std::vector<uint8_t> codes;        // FP4: [rows, K/2], element 2j in the low nibble; FP8: [rows, K]
-  std::vector<uint8_t> scales;       // [rows, K/group]: E8M0 (MXFP4) or E4M3 (NVFP4); empty otherwise
-  std::vector<float> fp32_scales;    // [rows, K/32] for quest_fp32 only
-  float tensor_scale = 1.0f;         // NVFP4 T, FP8 decode scale; 1 for MXFP4
-  float factor = 1.0f;               // multiply dequantised values by this (4/3 for absmax_3_4)
-  std::vector<uint8_t> mask;         // [rows, K] 1 = trusted (not clipped); empty unless asked
+  int group = 0;                   // 32 (MXFP4), 16 (NVFP4), K (FP8 tensorwise)
+  std::vector<uint8_t> codes;      // FP4: [rows, K/2], element 2j in the low nibble; FP8: [rows, K]
+  std::vector<uint8_t> scales;     // [rows, K/group]: E8M0 (MXFP4) or E4M3 (NVFP4); empty otherwise
+  std::vector<float> fp32_scales;  // [rows, K/32] for quest_fp32 only
+  float tensor_scale = 1.0f;       // NVFP4 T, FP8 decode scale; 1 for MXFP4
+  float factor = 1.0f;             // multiply dequantised values by this (4/3 for absmax_3_4)
+  std::vector<uint8_t> mask;       // [rows, K] 1 = trusted (not clipped); empty unless asked
 
   [[nodiscard]] uint8_t code(int64_t r, int64_t j) const;  // element code (FP4 unpacked)
 };

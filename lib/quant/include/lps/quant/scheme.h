@@ -23,9 +23,9 @@ struct OperandQuant {
   Format format = Format::kBf16;
   Rounding rounding = Rounding::kRtn;
   ScaleRule scale = ScaleRule::kAbsmax;
-  int hadamard = 0;            // 0 = none, else 16 | 32 | 64 | 128 (along the GEMM's K dimension)
-  bool random_signs = false;   // redrawn per call, applied before the Hadamard transform
-  bool trust_mask = false;     // forward only: gradient zeroed where the value was clipped
+  int hadamard = 0;           // 0 = none, else 16 | 32 | 64 | 128 (along the GEMM's K dimension)
+  bool random_signs = false;  // redrawn per call, applied before the Hadamard transform
+  bool trust_mask = false;    // forward only: gradient zeroed where the value was clipped
 
   [[nodiscard]] bool is_identity() const { return format == Format::kBf16; }
   bool operator==(const OperandQuant&) const = default;
