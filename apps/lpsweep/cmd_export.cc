@@ -2,8 +2,9 @@
 // N, D, scheme, final eval loss, tokens/s, wall time, status.
 //
 // `export` is a group of sub-subcommands, one function each. `export fit` is added by the fitter: call its
-// add_export_fit_subcommand(*cmd) where marked below.
+// add_export_fit(*cmd) (export_fit.cc).
 #include "commands.h"
+#include "export_fit.h"
 #include "sweep_cli.h"
 
 #include <lps/core/error.h>
@@ -95,8 +96,7 @@ void add_export_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Export runs or fits as CSV or JSON");
   cmd->require_subcommand(1);
   add_export_runs_subcommand(*cmd);
-  // ---- export fit: the fitter's sub-subcommand goes here, e.g.
-  //   analysis_cli::add_export_fit_subcommand(*cmd);   (declared in a header of analysis/ or apps/)
+  add_export_fit(*cmd);  // `export fit` (export_fit.cc)
 }
 
 }  // namespace lps::cli

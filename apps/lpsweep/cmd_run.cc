@@ -1,6 +1,7 @@
 // `lpsweep run SWEEP`: the main job — submit the sweep, run local workers until its queue is empty, print a
 // summary, then fit, recommend and plot (after_sweep_analysis below).
 #include "commands.h"
+#include "sweep_analysis.h"
 #include "sweep_cli.h"
 
 #include <lps/config/load_sweep.h>
@@ -67,14 +68,6 @@ bool print_sweep_summary(store::Store& store, const std::string& sweep) {
 }
 
 }  // namespace
-
-// The analysis step of `lpsweep run`, after every run of the sweep has finished: fit the law, recommend a
-// precision, write plots and exports. Wired by the lead (analysis/): until then it says what to run.
-void after_sweep_analysis(const config::SweepSpec& spec, store::Store& store) {
-  (void)store;
-  fmt::print("next: lpsweep export runs {} --format csv, then lpsweep fit (the automatic fit step of "
-             "`lpsweep run` is not wired in this build)\n", spec.file);
-}
 
 void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Submit a sweep, run local workers until it is done, then fit (the main job)");

@@ -1,6 +1,7 @@
 // lpsweep: low-precision scaling-law experiments from the command line.
 // This file only builds the CLI and maps errors to exit codes; each subcommand lives in cmd_<name>.cc.
 #include "commands.h"
+#include "sweep_analysis.h"
 
 #include <lps/core/diagnostic.h>
 #include <lps/core/error.h>
@@ -33,6 +34,7 @@ void build_app(CLI::App& app) {
   lps::cli::add_bench_command(app);
   lps::cli::add_tokenize_command(app);
   lps::cli::add_info_command(app);
+  lps::cli::install_sweep_observation_source();
 }
 
 }  // namespace

@@ -74,6 +74,9 @@ class CudaGemm : public testing::Test {
 };
 
 TEST_F(CudaGemm, Mxfp4RunsOnFp8TensorCoresAndEqualsTheDequantisedProduct) {
+  if (!ops::mxfp4_fp8_gemm_enabled())
+    GTEST_SKIP() << "MXFP4-on-FP8 tensor cores are opt-in (LPS_MXFP4_FP8_GEMM=1): on an H100 they disagreed with "
+                    "the FP64 reference by a few percent; the dequantised BF16 GEMM is used instead";
   for (const auto& q : {make(Format::kMxfp4, Rounding::kRtn, ScaleRule::kQuest, 32),
                         make(Format::kMxfp4, Rounding::kSr, ScaleRule::kAbsmax34, 32, true),
                         make(Format::kMxfp4, Rounding::kRtn, ScaleRule::kAbsmax)}) {
@@ -94,6 +97,9 @@ TEST_F(CudaGemm, Mxfp4RunsOnFp8TensorCoresAndEqualsTheDequantisedProduct) {
 }
 
 TEST_F(CudaGemm, TransposedOperandsOfTheWeightGradientUseTheColumnKernel) {
+  if (!ops::mxfp4_fp8_gemm_enabled())
+    GTEST_SKIP() << "MXFP4-on-FP8 tensor cores are opt-in (LPS_MXFP4_FP8_GEMM=1): on an H100 they disagreed with "
+                    "the FP64 reference by a few percent; the dequantised BF16 GEMM is used instead";
   // dW = dYᵀ · X with K = tokens: both operands quantized along dim 0 of [tokens, features] tensors.
   const OperandQuant q = make(Format::kMxfp4, Rounding::kRtn, ScaleRule::kAbsmax34, 32, true);
   const ops::QuantKeys keys{quant::derive_key(5, 0, 0, 0, 16), quant::derive_key(5, 0, 0, 0, 2)};

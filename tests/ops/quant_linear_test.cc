@@ -123,8 +123,9 @@ TEST(QuantLinearCuda, EveryPresetMatchesTheCpuPath) {
     const at::Tensor dy = torch::randn({256, 256});
     const QuantCallKeys keys{7, 3, 11, 0};
     auto run = [&](const at::Device& dev) {
-      const at::Tensor x = x0.to(dev).requires_grad_(true);
-      const at::Tensor w = w0.to(dev).requires_grad_(true);
+      // clone: on the CPU .to() returns x0 itself, which must not become a leaf that later runs share.
+      const at::Tensor x = x0.to(dev).clone().requires_grad_(true);
+      const at::Tensor w = w0.to(dev).clone().requires_grad_(true);
       const at::Tensor y = quant_linear(x, w, s, keys);
       y.backward(dy.to(dev));
       return std::array<at::Tensor, 3>{y.detach().cpu(), x.grad().cpu(), w.grad().cpu()};

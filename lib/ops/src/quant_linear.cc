@@ -47,7 +47,7 @@ const quant::Scheme& scheme_at(int64_t i) {
   return g_schemes[static_cast<size_t>(i)];
 }
 
-bool is_fp8(const OperandQuant& q) {
+[[maybe_unused]] bool is_fp8(const OperandQuant& q) {
   return q.format == quant::Format::kFp8E4M3 || q.format == quant::Format::kFp8E5M2;
 }
 
@@ -102,11 +102,11 @@ at::Tensor gemm_nt(const at::Tensor& a, const at::Tensor& b) {  // a [m,K], b [n
   return at::matmul(a.to(at::kBFloat16), b.to(at::kBFloat16).t()).to(at::kFloat);
 }
 
-bool e8m0_mxfp4(const OperandQuant& q) {
+[[maybe_unused]] bool e8m0_mxfp4(const OperandQuant& q) {
   return q.format == quant::Format::kMxfp4 && q.scale != quant::ScaleRule::kQuestFp32;
 }
 
-float factor_of(const OperandQuant& q) {
+[[maybe_unused]] float factor_of(const OperandQuant& q) {
   return q.scale == quant::ScaleRule::kAbsmax34 ? quant::kAbsmax34Factor : 1.0f;
 }
 

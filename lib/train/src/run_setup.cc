@@ -80,7 +80,10 @@ quant::Scheme make_scheme(const plan::SchemeSpec& spec) {
 model::ModelConfig make_model_config(const plan::RunSpec& spec, int vocab_size) {
   model::ModelConfig c;
   const auto& m = spec.model;
-  if (!m.preset.empty()) {
+  // lib/plan writes every shape field out (its names, e.g. "tiny-s" or a user's "g-m", are labels); the
+  // model's own preset table is only consulted for a spec that leaves the shape incomplete.
+  const bool explicit_shape = m.n_layers > 0 && m.d_model > 0 && m.n_heads > 0 && m.head_dim > 0 && m.d_ff > 0;
+  if (!m.preset.empty() && !explicit_shape) {
     auto preset = model::preset_config(m.preset);
     if (!preset) throw Error(ErrorKind::kUserInput, fmt::format("model.preset: unknown preset '{}'", m.preset));
     c = *preset;

@@ -34,6 +34,8 @@ struct CudaGemmResult {
 };
 
 // Both operands MXFP4 (E8M0 rules; the same Hadamard size and sign key along K for the rotation to cancel).
+// Whether MXFP4 GEMMs try the block-scaled FP8 tensor-core path (LPS_MXFP4_FP8_GEMM=1; off by default).
+[[nodiscard]] bool mxfp4_fp8_gemm_enabled();
 [[nodiscard]] CudaGemmResult cuda_mxfp4_gemm(const GemmOperand& a, const GemmOperand& b,
                                              at::ScalarType out_dtype = at::kBFloat16);
 // Both operands FP8 tensorwise (E4M3/E5M2, not both E5M2): at::_scaled_mm with the kernels' tensor scales
