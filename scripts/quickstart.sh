@@ -8,7 +8,4 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$root/scripts/build.sh"
 build=${LPS_BUILD_DIR:-$root/build}
 cd "$root"
-if [ -f sweeps/quickstart.yaml ] && "$build/apps/lpsweep/lpsweep" run --help >/dev/null 2>&1; then
-  exec "$build/apps/lpsweep/lpsweep" run sweeps/quickstart.yaml "$@"
-fi
-"$build/apps/lpsweep/lpsweep" --help
+exec "$build/apps/lpsweep/lpsweep" run sweeps/quickstart.yaml --runs-per-gpu 2 "$@"
