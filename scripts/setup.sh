@@ -15,6 +15,11 @@ apt_packages=(
   libyaml-cpp-dev libsqlite3-dev sqlite3 libeigen3-dev libceres-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libsentencepiece-dev nlohmann-json3-dev
 )
+# Only for the test suite (scripts/test.sh sets LPS_SETUP_FOR_TESTS=1): servers and tools the suites start
+# or use on loopback — one package group per line, with the suite that needs it.
+apt_test_packages=(
+)
+if [ "${LPS_SETUP_FOR_TESTS:-0}" = 1 ]; then apt_packages+=("${apt_test_packages[@]}"); fi
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 start=$(date +%s)
-"$root/scripts/setup.sh"
+LPS_SETUP_FOR_TESTS=1 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 build=${LPS_BUILD_DIR:-$root/build}
 ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1800
