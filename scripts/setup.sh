@@ -18,6 +18,7 @@ apt_packages=(
 # Only for the test suite (scripts/test.sh sets LPS_SETUP_FOR_TESTS=1): servers and tools the suites start
 # or use on loopback — one package group per line, with the suite that needs it.
 apt_test_packages=(
+  postgresql libpq-dev   # tests/store, tests/runner: PostgreSQL store backend against a loopback server
 )
 if [ "${LPS_SETUP_FOR_TESTS:-0}" = 1 ]; then apt_packages+=("${apt_test_packages[@]}"); fi
 
