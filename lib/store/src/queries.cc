@@ -85,7 +85,7 @@ std::vector<AttemptRow> Store::attempts(int64_t run_id) const {
   impl_->db.read_txn([&] {
     out.clear();
     auto st = impl_->db.prepare(
-        "SELECT run_id, attempt, worker, started, heartbeat, lease_expires, ended, outcome, message "
+        "SELECT run_id, attempt, worker, started, heartbeat, lease_expires, ended, outcome, message, info "
         "FROM attempts WHERE run_id = ?1 ORDER BY attempt");
     st.bind(1, run_id);
     while (st.step()) {
@@ -99,6 +99,7 @@ std::vector<AttemptRow> Store::attempts(int64_t run_id) const {
       a.ended = st.get_opt_double(6);
       if (const auto o = st.get_opt_text(7)) a.outcome = parse_attempt_outcome(*o);
       a.message = st.get_text(8);
+      a.info = st.get_opt_text(9);
       out.push_back(std::move(a));
     }
   });

@@ -1,6 +1,7 @@
 // The queue: submit, claim, heartbeat, finish, requeue of expired leases, cancel, retry — and the fence
 // that every per-attempt write passes.
 #include <lps/core/clock.h>
+#include <lps/core/crash_point.h>
 #include <lps/core/error.h>
 #include <lps/store/store.h>
 
@@ -142,7 +143,7 @@ SubmitResult Store::submit(const SweepRecord& sweep, const std::vector<RunToSubm
   return result;
 }
 
-std::optional<ClaimedRun> Store::claim(const std::string& worker, const std::string& sweep) {
+std::optional<ClaimedRun> Store::claim(const std::string& worker, const std::string& sweep, const std::string& info) {
   LPS_CHECK(!worker.empty(), "claim needs a worker id");
   std::lock_guard lock(impl_->mu);
   auto& db = impl_->db;
@@ -176,11 +177,15 @@ std::optional<ClaimedRun> Store::claim(const std::string& worker, const std::str
     take.bind(1, run.run_id).bind(2, run.attempt).bind(3, worker).bind(4, run.lease_expires).run();
     if (db.changes() != 1) throw IoError(fmt::format("store {}: run #{} changed during its claim", db.path(), run.run_id));
     auto attempt = db.prepare(
-        "INSERT INTO attempts (run_id, attempt, worker, started, heartbeat, lease_expires) "
-        "VALUES (?1, ?2, ?3, ?4, ?4, ?5)");
-    attempt.bind(1, run.run_id).bind(2, run.attempt).bind(3, worker).bind(4, now).bind(5, run.lease_expires).run();
+        "INSERT INTO attempts (run_id, attempt, worker, started, heartbeat, lease_expires, info) "
+        "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)");
+    attempt.bind(1, run.run_id).bind(2, run.attempt).bind(3, worker).bind(4, now).bind(5, run.lease_expires);
+    if (info.empty()) attempt.bind_null(6); else attempt.bind(6, info);
+    attempt.run();
     claimed = std::move(run);
+    LPS_CRASH_POINT("store.claim.before_commit");
   });
+  if (claimed) LPS_CRASH_POINT("store.claim.after_commit");
   return claimed;
 }
 
@@ -263,7 +268,9 @@ void Store::finish(const Fence& fence, const AttemptReport& report) {
     }
     if (final) run.bind(10, now); else run.bind_null(10);
     run.run();
+    LPS_CRASH_POINT("store.finish.before_commit");
   });
+  LPS_CRASH_POINT("store.finish.after_commit");
 }
 
 int Store::requeue_expired() {

@@ -1,5 +1,6 @@
 // Per-attempt records (metrics, checkpoints; fenced) and generic artifacts (fits, benchmark results).
 #include <lps/core/clock.h>
+#include <lps/core/crash_point.h>
 #include <lps/core/error.h>
 #include <lps/store/store.h>
 
@@ -61,6 +62,7 @@ void Store::record_metrics(const Fence& fence, const MetricRecord& m) {
         "time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     st.bind(1, fence.run_id).bind(2, fence.attempt).bind(3, m.step).bind(4, m.tokens).bind(5, m.train_loss)
         .bind(6, m.eval_loss).bind(7, m.lr).bind(8, m.grad_norm).bind(9, m.tokens_per_s).bind(10, now).run();
+    LPS_CRASH_POINT("store.metrics.before_commit");
   });
 }
 

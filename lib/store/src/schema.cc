@@ -1,5 +1,6 @@
 #include "schema.h"
 
+#include <lps/core/crash_point.h>
 #include <lps/core/error.h>
 #include <lps/store/store.h>
 
@@ -104,6 +105,10 @@ CREATE TABLE benchmarks (
   created REAL NOT NULL
 );
 )sql",
+    // 3: free-form JSON about the attempt's worker (e.g. SLURM job and array ids), given to claim().
+    R"sql(
+ALTER TABLE attempts ADD COLUMN info TEXT;
+)sql",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kMigrationCount == kSchemaVersion, "kSchemaVersion must equal the number of migrations");
@@ -148,12 +153,14 @@ int migrate(Db& db, int target) {
       db.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)", "creating schema_version");
       db.exec("INSERT INTO schema_version (version) VALUES (0)", "initialising schema_version");
     }
+    const int before = version;
     while (version < target) {
       db.exec(kMigrations[version], fmt::format("migrating the schema from version {} to {}", version, version + 1));
       ++version;
     }
     auto st = db.prepare("UPDATE schema_version SET version = ?1");
     st.bind(1, version).run();
+    if (version != before) LPS_CRASH_POINT("store.migrate.before_commit");
   });
   return version;
 }

@@ -2,6 +2,7 @@
 
 #include <lps/core/clock.h>
 #include <lps/core/error.h>
+#include <lps/core/fault_injection.h>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,10 @@ bool is_busy(int rc) {
   const int primary = rc & 0xff;
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
+
+// SQLITE_FULL (the disk or quota is full) is DiskFullError, so writers that can wait retry later
+// (docs/RELIABILITY.md); the transaction was rolled back, the file stays consistent.
+bool is_full(int rc) { return (rc & 0xff) == SQLITE_FULL; }
 
 }  // namespace
 
@@ -40,6 +45,7 @@ void Db::check(int rc, std::string_view what) const {
   if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
   const std::string message = fmt::format("store {}: {}: {} (sqlite code {})", path_, what, sqlite3_errmsg(db_), rc);
   if (is_busy(rc)) throw BusySignal{message};
+  if (is_full(rc)) throw DiskFullError(message);
   throw IoError(message);
 }
 
@@ -52,6 +58,7 @@ void Db::exec(std::string_view sql, std::string_view what) {
                                             err != nullptr ? err : sqlite3_errstr(rc), rc);
     sqlite3_free(err);
     if (is_busy(rc)) throw BusySignal{message};
+    if (is_full(rc)) throw DiskFullError(message);
     throw IoError(message);
   }
 }

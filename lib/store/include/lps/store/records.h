@@ -144,6 +144,7 @@ struct AttemptRow {
   std::optional<double> ended;
   std::optional<AttemptOutcome> outcome;  // nullopt while it runs
   std::string message;
+  std::optional<std::string> info;        // JSON given to claim() (schema ≥ 3), e.g. SLURM job/array ids
 };
 
 struct StateCounts {

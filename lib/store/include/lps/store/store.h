@@ -29,7 +29,7 @@
 namespace lps::store {
 
 // The newest schema this build knows; older stores are migrated when opened.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 class Store {
  public:
@@ -53,8 +53,10 @@ class Store {
 
   // ---- queue --------------------------------------------------------------------------------------
   // Claims the oldest claimable run (of `sweep` when not empty) for `worker`; nullopt when none is
-  // claimable right now. Requeues (or fails, past max_attempts) runs whose lease expired.
-  [[nodiscard]] std::optional<ClaimedRun> claim(const std::string& worker, const std::string& sweep = {});
+  // claimable right now. Requeues (or fails, past max_attempts) runs whose lease expired. `info` (free-form
+  // JSON, e.g. SLURM job and array ids) is stored on the new attempt (AttemptRow::info); empty = NULL.
+  [[nodiscard]] std::optional<ClaimedRun> claim(const std::string& worker, const std::string& sweep = {},
+                                                const std::string& info = {});
   // Renews the lease of the fenced attempt; says whether it still holds the run.
   [[nodiscard]] HeartbeatStatus heartbeat(const Fence& fence);
   // Ends the attempt (fenced): completed/diverged are final, failed is requeued with backoff until
