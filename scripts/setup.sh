@@ -19,6 +19,7 @@ apt_packages=(
 # or use on loopback — one package group per line, with the suite that needs it.
 apt_test_packages=(
   postgresql libpq-dev   # tests/store, tests/runner: PostgreSQL store backend against a loopback server
+  clang-16 libclang-rt-16-dev   # scripts/fuzz.sh (tests/fuzz): libFuzzer + ASan/UBSan; clang 14 lacks std::source_location
 )
 if [ "${LPS_SETUP_FOR_TESTS:-0}" = 1 ]; then apt_packages+=("${apt_test_packages[@]}"); fi
 
