@@ -14,6 +14,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git python3 python3-venv python3-pip
   libyaml-cpp-dev libsqlite3-dev sqlite3 libeigen3-dev libceres-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libsentencepiece-dev nlohmann-json3-dev
+  libgloo-dev   # headers of c10d's Gloo backend (its code is in LibTorch): data-parallel CPU ranks
 )
 # Only for the test suite (scripts/test.sh sets LPS_SETUP_FOR_TESTS=1): servers and tools the suites start
 # or use on loopback — one package group per line, with the suite that needs it.

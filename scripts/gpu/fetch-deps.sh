@@ -8,7 +8,8 @@ shared=${LPS_SHARED_DIR:-$root/../shared}
 [ -x "$shared/device/fetch-deps.sh" ] || { echo "fetch-deps: $shared/device/fetch-deps.sh not found" >&2; exit 1; }
 "$shared/device/fetch-deps.sh" "$root/.deps"
 (cd "$root/.deps" && apt-get download libcli11-dev libgtest-dev libgmock-dev googletest \
-   libsentencepiece-dev libsentencepiece0 libprotobuf-lite32 nlohmann-json3-dev libpq-dev libpq5 2>&1 | grep -v '^Get:' || true)
+   libsentencepiece-dev libsentencepiece0 libprotobuf-lite32 nlohmann-json3-dev libpq-dev libpq5 \
+   libgloo-dev 2>&1 | grep -v '^Get:' || true)
 mkdir -p "$root/.gpu"
 cp "$shared/device/unpack-deps.sh" "$root/.gpu/unpack-deps.sh"
 echo "fetch-deps: $(ls "$root/.deps"/*.deb | wc -l) packages in .deps, unpack script in .gpu"
