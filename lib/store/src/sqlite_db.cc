@@ -63,11 +63,57 @@ void Db::exec(std::string_view sql, std::string_view what) {
   }
 }
 
+namespace {
+
+class SqliteCursor final : public Cursor {
+ public:
+  SqliteCursor(const Db& db, sqlite3_stmt* stmt, std::string sql) : db_(&db), stmt_(stmt), sql_(std::move(sql)) {}
+  ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+  SqliteCursor(const SqliteCursor&) = delete;
+  SqliteCursor& operator=(const SqliteCursor&) = delete;
+
+  void bind_int(int index, int64_t value) override { checked(sqlite3_bind_int64(stmt_, index, value), index); }
+  void bind_double(int index, double value) override { checked(sqlite3_bind_double(stmt_, index, value), index); }
+  void bind_text(int index, std::string_view value) override {
+    checked(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT), index);
+  }
+  void bind_null(int index) override { checked(sqlite3_bind_null(stmt_, index), index); }
+
+  bool step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    db_->check(rc, fmt::format("running `{}`", sql_));
+    return false;
+  }
+  void reset() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  bool is_null(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  int64_t get_int(int col) const override { return sqlite3_column_int64(stmt_, col); }
+  double get_double(int col) const override { return sqlite3_column_double(stmt_, col); }
+  std::string get_text(int col) const override {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+  }
+
+ private:
+  void checked(int rc, int index) const { db_->check(rc, fmt::format("binding #{} of `{}`", index, sql_)); }
+
+  const Db* db_;
+  sqlite3_stmt* stmt_;
+  std::string sql_;
+};
+
+}  // namespace
+
 Statement Db::prepare(std::string_view sql) const {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   check(rc, fmt::format("preparing `{}`", sql));
-  return Statement(*this, stmt, std::string(sql));
+  return Statement(std::make_unique<SqliteCursor>(*this, stmt, std::string(sql)));
 }
 
 void Db::run_txn(const char* begin_sql, const std::function<void()>& fn) {
@@ -106,68 +152,6 @@ void Db::read_txn(const std::function<void()>& fn) { run_txn("BEGIN", fn); }
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Db::changes() const { return sqlite3_changes(db_); }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-}
-
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_), sql_(std::move(other.sql_)) {
-  other.stmt_ = nullptr;
-}
-
-Statement& Statement::bind(int index, int64_t value) {
-  db_->check(sqlite3_bind_int64(stmt_, index, value), fmt::format("binding #{} of `{}`", index, sql_));
-  return *this;
-}
-Statement& Statement::bind(int index, double value) {
-  db_->check(sqlite3_bind_double(stmt_, index, value), fmt::format("binding #{} of `{}`", index, sql_));
-  return *this;
-}
-Statement& Statement::bind(int index, std::string_view value) {
-  db_->check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT),
-             fmt::format("binding #{} of `{}`", index, sql_));
-  return *this;
-}
-Statement& Statement::bind_null(int index) {
-  db_->check(sqlite3_bind_null(stmt_, index), fmt::format("binding #{} of `{}`", index, sql_));
-  return *this;
-}
-
-bool Statement::step() {
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  db_->check(rc, fmt::format("running `{}`", sql_));
-  return false;
-}
-
-void Statement::run() {
-  while (step()) {
-  }
-}
-
-void Statement::reset() {
-  sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
-}
-
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-int64_t Statement::get_int(int col) const { return sqlite3_column_int64(stmt_, col); }
-double Statement::get_double(int col) const { return sqlite3_column_double(stmt_, col); }
-std::string Statement::get_text(int col) const {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-  return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
-}
-std::optional<double> Statement::get_opt_double(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return get_double(col);
-}
-std::optional<int64_t> Statement::get_opt_int(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return get_int(col);
-}
-std::optional<std::string> Statement::get_opt_text(int col) const {
-  if (is_null(col)) return std::nullopt;
-  return get_text(col);
-}
+double Db::now() { return unix_time_now(); }
 
 }  // namespace lps::store::detail
