@@ -2,7 +2,7 @@
 # One device call's worth of GPU work, by stages, each bounded in time, logs and results under $OUT:
 #   scripts/gpu/session.sh build tests bench-kernels        (first call: build-gpu/ survives while warm)
 #   scripts/gpu/session.sh bench-train sweep                (next call, within the warm window)
-# Stages: build | tests | bench-kernels | bench-train | sweep. Env: LPS_SWEEP_SECONDS (default 420),
+# Stages: build | tests | probe | bench-kernels | bench-kernels-unroll1 | bench-train | bench-graph | sweep. Env: LPS_SWEEP_SECONDS (default 420),
 # LPS_SWEEP (default sweeps/gpu-quick.yaml), LPS_RUNS_PER_GPU (default 4).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -12,6 +12,9 @@ mkdir -p "$out"
 source .gpu/unpack-deps.sh .deps /tmp/deps >/dev/null
 cli=build-gpu/apps/lpsweep/lpsweep
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader > "$out/gpu.txt"
+# LPS_PIN_GPU_WORK=1: this script's GPU work stays off cores 0-1, which quickstart-bg uses to measure the
+# CPU main job on 2 cores of this machine at the same time.
+if [ "${LPS_PIN_GPU_WORK:-0}" = 1 ]; then taskset -p -c 2-$(( $(nproc) - 1 )) $$ >/dev/null; fi
 for stage in "$@"; do
   echo "=== $stage ($(date -u +%T))"
   case $stage in
@@ -21,9 +24,30 @@ for stage in "$@"; do
       timeout 200 ctest --test-dir build-gpu -j 8 --output-on-failure --timeout 150 \
         -R 'Gpu|Cuda|ScaleAdd|Kernel|kernel' > "$out/gpu-tests.log" 2>&1
       grep -E "tests passed|tests failed|\*\*\*Failed|Skipped" "$out/gpu-tests.log" | head -40 ;;
+    quickstart-bg)           # the README's main job on CPU cores 0-1 only, no GPU, in the background
+      # LPS_QUICKSTART_CONTINUE=1 continues an earlier call's run (the machine stayed warm) instead of starting fresh
+      [ "${LPS_QUICKSTART_CONTINUE:-0}" = 1 ] || rm -rf /tmp/qs
+      mkdir -p /tmp/qs && cp sweeps/quickstart.yaml /tmp/qs/
+      (cd /tmp/qs && CUDA_VISIBLE_DEVICES= taskset -c 0,1 /usr/bin/time -v "$root/$cli" run quickstart.yaml \
+         --runs-per-gpu 2 > "$out/quickstart.log" 2>&1; echo "exit $?" >> "$out/quickstart.log") &
+      echo "started" ;;
+    quickstart-wait)         # waits for quickstart-bg (LPS_QUICKSTART_WAIT seconds at most)
+      for _ in $(seq "${LPS_QUICKSTART_WAIT:-300}"); do grep -q "^exit " "$out/quickstart.log" && break; sleep 1; done
+      tail -40 "$out/quickstart.log"; cp -r /tmp/qs/runs/quickstart "$out/quickstart-output" 2>/dev/null || true ;;
+    probe)
+      timeout 60 python3 scripts/gpu/probe_scaled_mm.py > "$out/probe_scaled_mm.txt" 2>&1
+      echo "rc=$?"; cat "$out/probe_scaled_mm.txt" ;;
     bench-kernels)
       timeout 240 "$cli" bench kernels --json "$out/bench_kernels.json" > "$out/bench_kernels.txt" 2>&1
       echo "rc=$?"; tail -45 "$out/bench_kernels.txt" ;;
+    bench-kernels-unroll1)   # the row kernels' one-chunk loop, for comparison with the default
+      LPS_QUANT_ROWS_UNROLL=1 timeout 120 "$cli" bench kernels --no-linears > "$out/bench_kernels_unroll1.txt" 2>&1
+      echo "rc=$?"; grep -E "copy|rows" "$out/bench_kernels_unroll1.txt" | head -20 ;;
+    bench-graph)             # CUDA-graph step vs eager on small presets
+      for g in "" --cuda-graph; do
+        timeout 120 "$cli" bench train --presets tiny,tiny2,30M --seq 256 --batch 16 $g >> "$out/bench_graph.txt" 2>&1
+      done
+      echo "rc=$?"; cat "$out/bench_graph.txt" ;;
     bench-train)
       timeout 240 "$cli" bench train --presets 30M,100M,200M --seq 512 --batch 64 --python "$(command -v python3)" \
         > "$out/bench_train.txt" 2>&1
@@ -38,7 +62,8 @@ for stage in "$@"; do
       "$cli" status "$sweep" > "$out/sweep_status.txt" 2>&1
       "$cli" export runs "$sweep" --format csv --output "$out/sweep_runs.csv" >/dev/null 2>&1
       tail -30 "$out/sweep_status.txt"; tail -40 "$out/sweep.log"
-      tar czf "$out/sweep_results.tgz" sweeps/runs 2>/dev/null ;;
+      # the store and the analysis outputs, not the checkpoints
+      tar czf "$out/sweep_results.tgz" --exclude='*.ckpt' --exclude='checkpoints' sweeps/runs 2>/dev/null ;;
     *) echo "unknown stage $stage" ;;
   esac
 done
