@@ -15,8 +15,10 @@ namespace {
 
 using test::TempDir;
 
-TEST(AttemptInfo, ClaimStoresTheInfoOnTheAttemptAndNullWhenEmpty) {
-  TempDir dir;
+class AttemptInfoOnBoth : public test::BackendTest {};
+
+TEST_P(AttemptInfoOnBoth, ClaimStoresTheInfoOnTheAttemptAndNullWhenEmpty) {
+  test::StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(test::make_sweep(), test::make_runs(2));
   const std::string info = R"({"slurm_job_id":"4242","slurm_array_task_id":"7"})";
@@ -54,6 +56,8 @@ TEST(AttemptInfo, MigratesAVersion2StoreKeepingItsAttempts) {
   EXPECT_EQ(attempts[0].outcome, AttemptOutcome::kCompleted);
   EXPECT_FALSE(attempts[0].info.has_value());
 }
+
+LPS_ON_BOTH_BACKENDS(AttemptInfoOnBoth);
 
 }  // namespace
 }  // namespace lps::store

@@ -12,8 +12,10 @@
 namespace lps::store {
 namespace {
 
-TEST(Busy, ContendedWritesFromManyConnectionsNeverSurfaceSqliteBusy) {
-  test::TempDir dir;
+class Busy : public test::BackendTest {};
+
+TEST_P(Busy, ContendedWritesFromManyConnectionsNeverSurfaceSqliteBusy) {
+  test::StoreDir dir(GetParam());
   const auto path = dir.file("s.db");
   StoreOptions options;
   options.busy_timeout_ms = 0;  // no waiting inside SQLite: every conflict is ours to retry
@@ -55,6 +57,8 @@ TEST(Busy, ContendedWritesFromManyConnectionsNeverSurfaceSqliteBusy) {
   EXPECT_EQ(store.count_states()[RunState::kCompleted], kRuns);
   EXPECT_EQ(store.integrity_check(), "ok");
 }
+
+LPS_ON_BOTH_BACKENDS(Busy);
 
 }  // namespace
 }  // namespace lps::store

@@ -13,9 +13,20 @@
 namespace lps::store {
 namespace {
 
+class Artifacts : public test::BackendTest {};
+class Cancel : public test::BackendTest {};
+class Checkpoints : public test::BackendTest {};
+class Claim : public test::BackendTest {};
+class Filters : public test::BackendTest {};
+class Finish : public test::BackendTest {};
+class Lease : public test::BackendTest {};
+class Metrics : public test::BackendTest {};
+class Retry : public test::BackendTest {};
+class Submit : public test::BackendTest {};
+
 using test::make_runs;
 using test::make_sweep;
-using test::TempDir;
+using test::StoreDir;
 
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
@@ -25,8 +36,8 @@ StoreOptions short_lease(double lease_s) {
   return o;
 }
 
-TEST(Submit, TheSameSweepTwiceAddsNothing) {
-  TempDir dir;
+TEST_P(Submit, TheSameSweepTwiceAddsNothing) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   const auto first = store.submit(make_sweep(), make_runs(5));
   EXPECT_EQ(first.added, 5);
@@ -37,8 +48,8 @@ TEST(Submit, TheSameSweepTwiceAddsNothing) {
   EXPECT_EQ(store.runs().size(), 5u);
 }
 
-TEST(Submit, AnEditedSweepAddsOnlyItsNewRunsAndNeverTouchesFinishedOnes) {
-  TempDir dir;
+TEST_P(Submit, AnEditedSweepAddsOnlyItsNewRunsAndNeverTouchesFinishedOnes) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(2));
   auto c = store.claim("w");
@@ -60,8 +71,8 @@ TEST(Submit, AnEditedSweepAddsOnlyItsNewRunsAndNeverTouchesFinishedOnes) {
   EXPECT_EQ(store.count_states()[RunState::kQueued], 3);
 }
 
-TEST(Submit, TheSameSweepSubmittedConcurrentlyYieldsExactlyItsRuns) {
-  TempDir dir;
+TEST_P(Submit, TheSameSweepSubmittedConcurrentlyYieldsExactlyItsRuns) {
+  StoreDir dir(GetParam());
   const auto path = dir.file("s.db");
   { auto store = Store::open(path); }
   constexpr int kRuns = 300;
@@ -86,8 +97,8 @@ TEST(Submit, TheSameSweepSubmittedConcurrentlyYieldsExactlyItsRuns) {
   EXPECT_EQ(store.sweeps().size(), 1u);
 }
 
-TEST(Submit, SqlLookingNamesAreStoredVerbatim) {
-  TempDir dir;
+TEST_P(Submit, SqlLookingNamesAreStoredVerbatim) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   const std::string sweep = "x'); DROP TABLE runs; --";
   auto runs = make_runs(1);
@@ -108,8 +119,8 @@ TEST(Submit, SqlLookingNamesAreStoredVerbatim) {
   EXPECT_EQ(store.integrity_check(), "ok");
 }
 
-TEST(Claim, TakesRunsOldestFirstWithAttemptNumbersAndALease) {
-  TempDir dir;
+TEST_P(Claim, TakesRunsOldestFirstWithAttemptNumbersAndALease) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"), short_lease(30));
   (void)store.submit(make_sweep(), make_runs(2));
   const auto a = store.claim("w1");
@@ -131,8 +142,8 @@ TEST(Claim, TakesRunsOldestFirstWithAttemptNumbersAndALease) {
   EXPECT_FALSE(attempts[0].outcome.has_value());
 }
 
-TEST(Claim, CanBeLimitedToOneSweep) {
-  TempDir dir;
+TEST_P(Claim, CanBeLimitedToOneSweep) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep("a"), make_runs(1));
   auto other = make_runs(2);
@@ -145,8 +156,8 @@ TEST(Claim, CanBeLimitedToOneSweep) {
   EXPECT_EQ(store.count_states("a")[RunState::kQueued], 1);
 }
 
-TEST(Lease, HeartbeatRenewsTheLeaseSoTheRunIsNotTakenOver) {
-  TempDir dir;
+TEST_P(Lease, HeartbeatRenewsTheLeaseSoTheRunIsNotTakenOver) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"), short_lease(0.4));
   (void)store.submit(make_sweep(), make_runs(1));
   const auto c = store.claim("w1");
@@ -159,8 +170,8 @@ TEST(Lease, HeartbeatRenewsTheLeaseSoTheRunIsNotTakenOver) {
   EXPECT_NO_THROW(store.record_metrics(fence_of(*c), {10, 100, 2.5, std::nullopt, 1e-3, 0.5, 1000}));
 }
 
-TEST(Lease, APausedWorkerWhoseLeaseExpiredCannotWriteAfterAnotherTookItsRun) {
-  TempDir dir;
+TEST_P(Lease, APausedWorkerWhoseLeaseExpiredCannotWriteAfterAnotherTookItsRun) {
+  StoreDir dir(GetParam());
   const auto path = dir.file("s.db");
   auto zombie_store = Store::open(path, short_lease(0.3));
   auto live_store = Store::open(path, short_lease(30));
@@ -202,8 +213,8 @@ TEST(Lease, APausedWorkerWhoseLeaseExpiredCannotWriteAfterAnotherTookItsRun) {
   EXPECT_EQ(attempts[1].outcome, AttemptOutcome::kCompleted);
 }
 
-TEST(Lease, AnExpiredLeaseRejectsWritesEvenBeforeAnotherWorkerClaims) {
-  TempDir dir;
+TEST_P(Lease, AnExpiredLeaseRejectsWritesEvenBeforeAnotherWorkerClaims) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"), short_lease(0.2));
   (void)store.submit(make_sweep(), make_runs(1));
   const auto c = store.claim("w");
@@ -218,8 +229,8 @@ TEST(Lease, AnExpiredLeaseRejectsWritesEvenBeforeAnotherWorkerClaims) {
   EXPECT_EQ(store.heartbeat(fence_of(*c)), HeartbeatStatus::kLost);
 }
 
-TEST(Lease, ExpiredLeasesCountAsFailuresAndFailTheRunAtMaxAttempts) {
-  TempDir dir;
+TEST_P(Lease, ExpiredLeasesCountAsFailuresAndFailTheRunAtMaxAttempts) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"), short_lease(0.1));
   (void)store.submit(make_sweep(), make_runs(1, /*max_attempts=*/2, /*backoff_s=*/0));
   ASSERT_TRUE(store.claim("a"));
@@ -234,8 +245,8 @@ TEST(Lease, ExpiredLeasesCountAsFailuresAndFailTheRunAtMaxAttempts) {
   EXPECT_FALSE(store.claim("c"));
 }
 
-TEST(Finish, FailuresAreRetriedWithExponentialBackoffThenFailed) {
-  TempDir dir;
+TEST_P(Finish, FailuresAreRetriedWithExponentialBackoffThenFailed) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(1, /*max_attempts=*/3, /*backoff_s=*/0.2));
   AttemptReport failure;
@@ -271,8 +282,8 @@ TEST(Finish, FailuresAreRetriedWithExponentialBackoffThenFailed) {
   EXPECT_FALSE(store.claim("w"));
 }
 
-TEST(Finish, DivergedRunsAreNeverRetried) {
-  TempDir dir;
+TEST_P(Finish, DivergedRunsAreNeverRetried) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(1, 5, 0));
   const auto c = store.claim("w");
@@ -289,8 +300,8 @@ TEST(Finish, DivergedRunsAreNeverRetried) {
   EXPECT_EQ(store.retry({}, /*include_diverged=*/true), 1);
 }
 
-TEST(Finish, AStoppedAttemptIsRequeuedAtOnceWithoutCountingAsAFailure) {
-  TempDir dir;
+TEST_P(Finish, AStoppedAttemptIsRequeuedAtOnceWithoutCountingAsAFailure) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(1, 1, 100));
   auto c = store.claim("w");
@@ -307,8 +318,8 @@ TEST(Finish, AStoppedAttemptIsRequeuedAtOnceWithoutCountingAsAFailure) {
   EXPECT_EQ(store.attempts(c->run_id)[0].outcome, AttemptOutcome::kStopped);
 }
 
-TEST(Cancel, ACancelledRunningRunTellsItsWorkerToStopAndRejectsItsWrites) {
-  TempDir dir;
+TEST_P(Cancel, ACancelledRunningRunTellsItsWorkerToStopAndRejectsItsWrites) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(3));
   const auto c = store.claim("w");
@@ -324,8 +335,8 @@ TEST(Cancel, ACancelledRunningRunTellsItsWorkerToStopAndRejectsItsWrites) {
   EXPECT_EQ(store.attempts(c->run_id)[0].outcome, AttemptOutcome::kCancelled);
 }
 
-TEST(Cancel, AShortKeyPrefixMatchesNothing) {
-  TempDir dir;
+TEST_P(Cancel, AShortKeyPrefixMatchesNothing) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(2));
   RunFilter filter;
@@ -333,8 +344,8 @@ TEST(Cancel, AShortKeyPrefixMatchesNothing) {
   EXPECT_EQ(store.cancel(filter), 0);
 }
 
-TEST(Cancel, AnAmbiguousKeyPrefixIsRefusedAndNothingIsCancelled) {
-  TempDir dir;
+TEST_P(Cancel, AnAmbiguousKeyPrefixIsRefusedAndNothingIsCancelled) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   auto runs = make_runs(2);
   runs[0].key = "abcdef01" + runs[0].key.substr(8);
@@ -354,8 +365,8 @@ TEST(Cancel, AnAmbiguousKeyPrefixIsRefusedAndNothingIsCancelled) {
   EXPECT_EQ(store.cancel(filter), 1);
 }
 
-TEST(Retry, PutsFailedAndCancelledRunsBackWithTheirFailuresReset) {
-  TempDir dir;
+TEST_P(Retry, PutsFailedAndCancelledRunsBackWithTheirFailuresReset) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(3, 1, 0));
   auto c = store.claim("w");
@@ -382,8 +393,8 @@ TEST(Retry, PutsFailedAndCancelledRunsBackWithTheirFailuresReset) {
   EXPECT_EQ(c->attempt, 2) << "attempt numbers keep increasing across retries";
 }
 
-TEST(Checkpoints, KeepsTheNewestKAndReturnsThePathsItForgot) {
-  TempDir dir;
+TEST_P(Checkpoints, KeepsTheNewestKAndReturnsThePathsItForgot) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(1));
   const auto c = store.claim("w");
@@ -404,8 +415,8 @@ TEST(Checkpoints, KeepsTheNewestKAndReturnsThePathsItForgot) {
   EXPECT_EQ(cks[0].step, 20);
 }
 
-TEST(Metrics, RowsAreStoredInOrderAndShowAsProgress) {
-  TempDir dir;
+TEST_P(Metrics, RowsAreStoredInOrderAndShowAsProgress) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(1));
   const auto c = store.claim("w");
@@ -422,8 +433,8 @@ TEST(Metrics, RowsAreStoredInOrderAndShowAsProgress) {
   EXPECT_EQ(run.progress_tokens_per_s.value_or(0), 600);
 }
 
-TEST(Artifacts, FitsAndBenchmarksRoundTripTheirPayloads) {
-  TempDir dir;
+TEST_P(Artifacts, FitsAndBenchmarksRoundTripTheirPayloads) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   const auto id = store.save_fit({0, "sweep-a", "quartet-law", "{\"alpha\":0.3}", 0});
   (void)store.save_fit({0, "sweep-b", "chinchilla", "{}", 0});
@@ -437,8 +448,8 @@ TEST(Artifacts, FitsAndBenchmarksRoundTripTheirPayloads) {
   EXPECT_EQ(store.benchmarks()[0].kind, "speedup");
 }
 
-TEST(Filters, RunsCanBeListedByStateAndScheme) {
-  TempDir dir;
+TEST_P(Filters, RunsCanBeListedByStateAndScheme) {
+  StoreDir dir(GetParam());
   auto store = Store::open(dir.file("s.db"));
   (void)store.submit(make_sweep(), make_runs(4));
   (void)store.claim("w");
@@ -450,6 +461,17 @@ TEST(Filters, RunsCanBeListedByStateAndScheme) {
   f.scheme = "bf16";
   EXPECT_EQ(store.runs(f).size(), 1u);
 }
+
+LPS_ON_BOTH_BACKENDS(Artifacts);
+LPS_ON_BOTH_BACKENDS(Cancel);
+LPS_ON_BOTH_BACKENDS(Checkpoints);
+LPS_ON_BOTH_BACKENDS(Claim);
+LPS_ON_BOTH_BACKENDS(Filters);
+LPS_ON_BOTH_BACKENDS(Finish);
+LPS_ON_BOTH_BACKENDS(Lease);
+LPS_ON_BOTH_BACKENDS(Metrics);
+LPS_ON_BOTH_BACKENDS(Retry);
+LPS_ON_BOTH_BACKENDS(Submit);
 
 }  // namespace
 }  // namespace lps::store

@@ -15,8 +15,9 @@
 namespace lps::store {
 namespace detail {
 
-void check_fence(Db& db, const Fence& fence, double now, const char* what) {
-  auto st = db.prepare("SELECT state, attempts, lease_owner, lease_expires FROM runs WHERE id = ?1");
+void check_fence(Connection& db, const Fence& fence, double now, const char* what) {
+  auto st = db.prepare(std::string("SELECT state, attempts, lease_owner, lease_expires FROM runs WHERE id = ?1") +
+                       for_update(db));
   st.bind(1, fence.run_id);
   if (!st.step()) {
     throw LeaseLost(fmt::format("{} for run #{} attempt {}: no such run", what, fence.run_id, fence.attempt));
@@ -48,10 +49,11 @@ double retry_delay(double backoff_s, int failures) {
 }
 
 // Requeues (or fails) every running run whose lease expired before `now`. Inside a write transaction.
-int requeue_expired_locked(Db& db, double now) {
-  auto find = db.prepare(
-      "SELECT id, attempts, failures, max_attempts, backoff_s FROM runs "
-      "WHERE state = 'running' AND lease_expires < ?1");
+int requeue_expired_locked(Connection& db, double now) {
+  // PostgreSQL: rows another session holds are skipped (it is finishing or requeueing them itself).
+  auto find = db.prepare(std::string("SELECT id, attempts, failures, max_attempts, backoff_s FROM runs "
+                                     "WHERE state = 'running' AND lease_expires < ?1 ORDER BY id") +
+                         (db.dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : ""));
   find.bind(1, now);
   struct Expired {
     int64_t id;
@@ -86,7 +88,7 @@ int requeue_expired_locked(Db& db, double now) {
 }
 
 // A key prefix that matches several runs is refused: cancel and retry act only on what the user meant.
-void check_unambiguous(Db& db, const RunFilter& filter) {
+void check_unambiguous(Connection& db, const RunFilter& filter) {
   auto st = db.prepare(
       "SELECT count(*) FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE (?1 = '' OR s.name = ?1) "
       "AND length(?2) >= 6 AND substr(r.key, 1, length(?2)) = ?2 AND r.key != ?2 AND r.label != ?2");
@@ -100,6 +102,59 @@ void check_unambiguous(Db& db, const RunFilter& filter) {
                               name, n));
     }
   }
+}
+
+
+// Reads the columns of a claimed run in the order both take_next_run queries select them.
+void read_claimed(const Statement& st, ClaimedRun& run) {
+  run.run_id = st.get_int(0);
+  run.attempt = static_cast<int>(st.get_int(1));
+  run.key = st.get_text(2);
+  run.label = st.get_text(3);
+  run.sweep = st.get_text(4);
+  run.output_dir = st.get_text(5);
+  run.spec_json = st.get_text(6);
+  run.n_params = st.get_int(7);
+  run.tokens = st.get_int(8);
+  run.scheme = st.get_text(9);
+}
+
+// Moves the oldest claimable queued run to running for `worker` (attempts + 1, lease until `expires`) and
+// fills `run`; false when none is claimable. Inside a write transaction.
+bool take_next_run(Connection& db, double now, double expires, const std::string& worker, const std::string& sweep,
+                   ClaimedRun& run) {
+  run = {};
+  run.worker = worker;
+  run.lease_expires = expires;
+  if (db.dialect() == Dialect::kPostgres) {
+    // One statement: lock the oldest claimable row nobody else has locked, skipping locked ones (so
+    // concurrent claimers never wait on each other or take the same run), and take it.
+    auto take = db.prepare(
+        "UPDATE runs r SET state = 'running', attempts = r.attempts + 1, lease_owner = ?3, lease_expires = ?4 "
+        "FROM sweeps s WHERE s.id = r.sweep_id AND r.state = 'queued' AND r.id = ("
+        "SELECT q.id FROM runs q JOIN sweeps qs ON qs.id = q.sweep_id "
+        "WHERE q.state = 'queued' AND q.not_before <= ?1 AND (?2 = '' OR qs.name = ?2) "
+        "ORDER BY q.id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) "
+        "RETURNING r.id, r.attempts, r.key, r.label, s.name, s.output_dir, r.spec_json, r.n_params, r.tokens, "
+        "r.scheme");
+    take.bind(1, now).bind(2, sweep).bind(3, worker).bind(4, expires);
+    if (!take.step()) return false;
+    read_claimed(take, run);
+    return true;
+  }
+  auto pick = db.prepare(
+      "SELECT r.id, r.attempts + 1, r.key, r.label, s.name, s.output_dir, r.spec_json, r.n_params, r.tokens, "
+      "r.scheme FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
+      "WHERE r.state = 'queued' AND r.not_before <= ?1 AND (?2 = '' OR s.name = ?2) ORDER BY r.id LIMIT 1");
+  pick.bind(1, now).bind(2, sweep);
+  if (!pick.step()) return false;
+  read_claimed(pick, run);
+  auto take = db.prepare(
+      "UPDATE runs SET state = 'running', attempts = ?2, lease_owner = ?3, lease_expires = ?4 "
+      "WHERE id = ?1 AND state = 'queued'");
+  take.bind(1, run.run_id).bind(2, run.attempt).bind(3, worker).bind(4, expires).run();
+  if (db.changes() != 1) throw IoError(fmt::format("store {}: run #{} changed during its claim", db.path(), run.run_id));
+  return true;
 }
 
 }  // namespace
@@ -118,7 +173,7 @@ SubmitResult Store::submit(const SweepRecord& sweep, const std::vector<RunToSubm
   SubmitResult result;
   db.write_txn([&] {
     result = {};
-    const double now = unix_time_now();
+    const double now = db.now();
     auto up = db.prepare(
         "INSERT INTO sweeps (name, output_dir, source_file, created, updated) VALUES (?1, ?2, ?3, ?4, ?4) "
         "ON CONFLICT(name) DO UPDATE SET output_dir = excluded.output_dir, source_file = excluded.source_file, "
@@ -129,8 +184,9 @@ SubmitResult Store::submit(const SweepRecord& sweep, const std::vector<RunToSubm
     if (!id.step()) throw IoError(fmt::format("store {}: sweep '{}' vanished while submitting", db.path(), sweep.name));
     result.sweep_id = id.get_int(0);
     auto ins = db.prepare(
-        "INSERT OR IGNORE INTO runs (sweep_id, key, label, n_params, tokens, scheme, spec_json, state, "
-        "max_attempts, backoff_s, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10)");
+        "INSERT INTO runs (sweep_id, key, label, n_params, tokens, scheme, spec_json, state, "
+        "max_attempts, backoff_s, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?10) "
+        "ON CONFLICT (key) DO NOTHING");
     for (const auto& run : runs) {
       ins.bind(1, result.sweep_id).bind(2, run.key).bind(3, run.label).bind(4, run.n_params).bind(5, run.tokens)
           .bind(6, run.scheme).bind(7, run.spec_json).bind(8, run.max_attempts).bind(9, run.backoff_s)
@@ -150,32 +206,10 @@ std::optional<ClaimedRun> Store::claim(const std::string& worker, const std::str
   std::optional<ClaimedRun> claimed;
   db.write_txn([&] {
     claimed.reset();
-    const double now = unix_time_now();
+    const double now = db.now();
     detail::requeue_expired_locked(db, now);
-    auto pick = db.prepare(
-        "SELECT r.id, r.attempts + 1, r.key, r.label, s.name, s.output_dir, r.spec_json, r.n_params, r.tokens, "
-        "r.scheme FROM runs r JOIN sweeps s ON s.id = r.sweep_id "
-        "WHERE r.state = 'queued' AND r.not_before <= ?1 AND (?2 = '' OR s.name = ?2) ORDER BY r.id LIMIT 1");
-    pick.bind(1, now).bind(2, sweep);
-    if (!pick.step()) return;
     ClaimedRun run;
-    run.run_id = pick.get_int(0);
-    run.attempt = static_cast<int>(pick.get_int(1));
-    run.worker = worker;
-    run.lease_expires = now + impl_->options.lease_s;
-    run.key = pick.get_text(2);
-    run.label = pick.get_text(3);
-    run.sweep = pick.get_text(4);
-    run.output_dir = pick.get_text(5);
-    run.spec_json = pick.get_text(6);
-    run.n_params = pick.get_int(7);
-    run.tokens = pick.get_int(8);
-    run.scheme = pick.get_text(9);
-    auto take = db.prepare(
-        "UPDATE runs SET state = 'running', attempts = ?2, lease_owner = ?3, lease_expires = ?4 "
-        "WHERE id = ?1 AND state = 'queued'");
-    take.bind(1, run.run_id).bind(2, run.attempt).bind(3, worker).bind(4, run.lease_expires).run();
-    if (db.changes() != 1) throw IoError(fmt::format("store {}: run #{} changed during its claim", db.path(), run.run_id));
+    if (!detail::take_next_run(db, now, now + impl_->options.lease_s, worker, sweep, run)) return;
     auto attempt = db.prepare(
         "INSERT INTO attempts (run_id, attempt, worker, started, heartbeat, lease_expires, info) "
         "VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)");
@@ -195,7 +229,7 @@ HeartbeatStatus Store::heartbeat(const Fence& fence) {
   HeartbeatStatus status = HeartbeatStatus::kRenewed;
   db.write_txn([&] {
     status = HeartbeatStatus::kRenewed;
-    const double now = unix_time_now();
+    const double now = db.now();
     try {
       detail::check_fence(db, fence, now, "heartbeat");
     } catch (const LeaseLost&) {
@@ -218,7 +252,7 @@ void Store::finish(const Fence& fence, const AttemptReport& report) {
   std::lock_guard lock(impl_->mu);
   auto& db = impl_->db;
   db.write_txn([&] {
-    const double now = unix_time_now();
+    const double now = db.now();
     detail::check_fence(db, fence, now, fmt::format("result ({})", to_string(report.outcome)).c_str());
     auto info = db.prepare("SELECT failures, max_attempts, backoff_s FROM runs WHERE id = ?1");
     info.bind(1, fence.run_id);
@@ -276,7 +310,7 @@ void Store::finish(const Fence& fence, const AttemptReport& report) {
 int Store::requeue_expired() {
   std::lock_guard lock(impl_->mu);
   int n = 0;
-  impl_->db.write_txn([&] { n = detail::requeue_expired_locked(impl_->db, unix_time_now()); });
+  impl_->db.write_txn([&] { n = detail::requeue_expired_locked(impl_->db, impl_->db.now()); });
   return n;
 }
 
@@ -287,9 +321,10 @@ int Store::cancel(const RunFilter& filter) {
   int n = 0;
   db.write_txn([&] {
     detail::check_unambiguous(db, filter);
-    const double now = unix_time_now();
+    const double now = db.now();
     auto find = db.prepare("SELECT r.id, r.state, r.attempts FROM runs r JOIN sweeps s ON s.id = r.sweep_id WHERE (" +
-                           where.where + ") AND r.state IN ('queued', 'running')");
+                           where.where + ") AND r.state IN ('queued', 'running') ORDER BY r.id" +
+                           (db.dialect() == detail::Dialect::kPostgres ? " FOR UPDATE OF r" : ""));
     where.bind(find);
     std::vector<std::tuple<int64_t, std::string, int>> hits;
     while (find.step()) hits.emplace_back(find.get_int(0), find.get_text(1), static_cast<int>(find.get_int(2)));

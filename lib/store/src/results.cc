@@ -11,7 +11,7 @@
 namespace lps::store {
 namespace {
 
-std::vector<CheckpointRow> read_checkpoints(detail::Db& db, int64_t run_id) {
+std::vector<CheckpointRow> read_checkpoints(detail::Connection& db, int64_t run_id) {
   auto st = db.prepare(
       "SELECT id, run_id, attempt, step, path, sha256, created FROM checkpoints "
       "WHERE run_id = ?1 AND rejected IS NULL ORDER BY step DESC, id DESC");
@@ -24,20 +24,23 @@ std::vector<CheckpointRow> read_checkpoints(detail::Db& db, int64_t run_id) {
   return rows;
 }
 
-int64_t save_artifact(detail::Db& db, const char* table, const Artifact& a) {
+int64_t save_artifact(detail::Connection& db, const char* table, const Artifact& a) {
   if (a.name.empty() || a.kind.empty()) {
     throw Error(ErrorKind::kUserInput, fmt::format("saving to {}: name and kind must not be empty", table));
   }
   int64_t id = 0;
   db.write_txn([&] {
-    auto st = db.prepare(fmt::format("INSERT INTO {} (name, kind, payload_json, created) VALUES (?1, ?2, ?3, ?4)", table));
-    st.bind(1, a.name).bind(2, a.kind).bind(3, a.payload_json).bind(4, unix_time_now()).run();
-    id = db.last_insert_rowid();
+    auto st = db.prepare(
+        fmt::format("INSERT INTO {} (name, kind, payload_json, created) VALUES (?1, ?2, ?3, ?4) RETURNING id", table));
+    st.bind(1, a.name).bind(2, a.kind).bind(3, a.payload_json).bind(4, db.now());
+    if (!st.step()) throw IoError(fmt::format("store {}: saving to {} returned no id", db.path(), table));
+    id = st.get_int(0);
+    st.run();
   });
   return id;
 }
 
-std::vector<Artifact> read_artifacts(detail::Db& db, const char* table, const std::string& name) {
+std::vector<Artifact> read_artifacts(detail::Connection& db, const char* table, const std::string& name) {
   std::vector<Artifact> out;
   db.read_txn([&] {
     out.clear();
@@ -55,7 +58,7 @@ void Store::record_metrics(const Fence& fence, const MetricRecord& m) {
   std::lock_guard lock(impl_->mu);
   auto& db = impl_->db;
   db.write_txn([&] {
-    const double now = unix_time_now();
+    const double now = db.now();
     detail::check_fence(db, fence, now, "metrics");
     auto st = db.prepare(
         "INSERT INTO metrics (run_id, attempt, step, tokens, train_loss, eval_loss, lr, grad_norm, tokens_per_s, "
@@ -73,7 +76,7 @@ std::vector<std::string> Store::record_checkpoint(const Fence& fence, const Chec
   std::vector<std::string> forgotten;
   db.write_txn([&] {
     forgotten.clear();
-    const double now = unix_time_now();
+    const double now = db.now();
     detail::check_fence(db, fence, now, "checkpoint");
     auto st = db.prepare(
         "INSERT INTO checkpoints (run_id, attempt, step, path, sha256, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -93,7 +96,7 @@ void Store::reject_checkpoint(const Fence& fence, int64_t checkpoint_id, const s
   std::lock_guard lock(impl_->mu);
   auto& db = impl_->db;
   db.write_txn([&] {
-    detail::check_fence(db, fence, unix_time_now(), "checkpoint rejection");
+    detail::check_fence(db, fence, db.now(), "checkpoint rejection");
     auto st = db.prepare("UPDATE checkpoints SET rejected = ?3 WHERE id = ?1 AND run_id = ?2");
     st.bind(1, checkpoint_id).bind(2, fence.run_id).bind(3, why.empty() ? std::string("rejected") : why).run();
   });

@@ -29,7 +29,7 @@ FilterSql build_filter_sql(const RunFilter& filter) {
     terms.push_back("(" + any + ")");
   }
   if (terms.empty()) {
-    out.where = "1";
+    out.where = "TRUE";
   } else {
     for (size_t i = 0; i < terms.size(); ++i) out.where += (i ? " AND " : "") + terms[i];
   }

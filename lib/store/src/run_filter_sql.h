@@ -4,7 +4,7 @@
 
 #include <lps/store/records.h>
 
-#include "sqlite_db.h"
+#include "connection.h"
 
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@
 namespace lps::store::detail {
 
 struct FilterSql {
-  std::string where;                // "1" when the filter matches everything
+  std::string where;                // "TRUE" when the filter matches everything
   std::vector<std::string> values;  // bound in order as ?1, ?2, ... (all text)
   // Binds the values starting at parameter `first`.
   void bind(Statement& st, int first = 1) const {

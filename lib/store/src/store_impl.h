@@ -1,18 +1,21 @@
-// Store::Impl: the connection, its options and the lock that serialises calls from several threads.
+// Store::Impl: the connection (SQLite or PostgreSQL), its options and the lock that serialises calls from
+// several threads.
 #pragma once
 
 #include <lps/store/store.h>
 
-#include "sqlite_db.h"
+#include "connection.h"
 
+#include <memory>
 #include <mutex>
 
 namespace lps::store {
 
 struct Store::Impl {
-  Impl(const std::string& path, int flags, const StoreOptions& opts, detail::BusyPolicy policy)
-      : db(path, flags, policy), options(opts) {}
-  detail::Db db;
+  Impl(std::unique_ptr<detail::Connection> connection, const StoreOptions& opts)
+      : conn(std::move(connection)), db(*conn), options(opts) {}
+  std::unique_ptr<detail::Connection> conn;
+  detail::Connection& db;
   StoreOptions options;
   int schema_version = 0;
   mutable std::mutex mu;
@@ -21,8 +24,14 @@ struct Store::Impl {
 namespace detail {
 
 // Throws LeaseLost unless the fenced attempt is the run's current one, the run is running and the lease
-// is unexpired at `now`. Must run inside a write transaction.
-void check_fence(Db& db, const Fence& fence, double now, const char* what);
+// is unexpired at `now`. Must run inside a write transaction; on PostgreSQL it locks the run's row.
+void check_fence(Connection& db, const Fence& fence, double now, const char* what);
+
+// " FOR UPDATE" on PostgreSQL (row locks inside READ COMMITTED transactions); nothing on SQLite, whose
+// write transactions hold the whole database.
+[[nodiscard]] inline const char* for_update(const Connection& db) {
+  return db.dialect() == Dialect::kPostgres ? " FOR UPDATE" : "";
+}
 
 }  // namespace detail
 }  // namespace lps::store

@@ -1,11 +1,15 @@
-// Store::open: file creation (0600), filesystem check, connection settings, schema migration.
+// Store::open: the backend named by the URL; for SQLite file creation (0600), filesystem check, connection
+// settings; for PostgreSQL the session; then schema migration.
 #include <lps/core/clock.h>
 #include <lps/core/error.h>
 #include <lps/core/log.h>
 #include <lps/store/filesystem_check.h>
 #include <lps/store/store.h>
+#include <lps/store/store_url.h>
 
+#include "pg_db.h"
 #include "schema.h"
+#include "sqlite_db.h"
 #include "store_impl.h"
 
 #include <fcntl.h>
@@ -65,12 +69,25 @@ Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 
-Store Store::open(const std::string& path, const StoreOptions& options) {
-  if (const auto problems = options.validate(); !problems.empty()) {
-    std::string text = "invalid store options:";
-    for (const auto& p : problems) text += "\n  " + p;
-    throw Error(ErrorKind::kUserInput, text);
+namespace {
+
+detail::BusyPolicy busy_policy(const StoreOptions& options) {
+  detail::BusyPolicy policy;
+  policy.busy_timeout_ms = options.busy_timeout_ms;
+  policy.give_up_s = options.busy_give_up_s;
+  return policy;
+}
+
+std::unique_ptr<Store::Impl> open_postgres(const std::string& url, const StoreOptions& options) {
+  auto impl = std::make_unique<Store::Impl>(detail::connect_postgres(url, busy_policy(options)), options);
+  if (!options.create && detail::read_schema_version(impl->db) == 0) {
+    throw IoError(fmt::format("store {}: the database holds no lpsweep store yet (submit a sweep first)",
+                              impl->db.path()));
   }
+  return impl;
+}
+
+std::unique_ptr<Store::Impl> open_sqlite(const std::string& path, const StoreOptions& options) {
   if (path.empty()) throw Error(ErrorKind::kUserInput, "store path is empty");
   namespace fs = std::filesystem;
   const fs::path file = fs::absolute(path);
@@ -89,12 +106,9 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
     log_warn("store {} is readable by other users (mode {:o}); chmod 600 it", file.string(), st.st_mode & 0777);
   }
 
-  detail::BusyPolicy policy;
-  policy.busy_timeout_ms = options.busy_timeout_ms;
-  policy.give_up_s = options.busy_give_up_s;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  auto impl = std::make_unique<Impl>(file.string(), flags, options, policy);
-  auto& db = impl->db;
+  auto connection = std::make_unique<detail::Db>(file.string(), flags, busy_policy(options));
+  auto& db = *connection;
   {
     auto mode = db.prepare("PRAGMA journal_mode");
     if (!mode.step()) throw IoError(fmt::format("store {}: cannot read the journal mode", file.string()));
@@ -110,7 +124,21 @@ Store Store::open(const std::string& path, const StoreOptions& options) {
   db.exec(options.durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
           "setting synchronous");
   db.exec("PRAGMA foreign_keys=ON", "enabling foreign keys");
-  impl->schema_version = detail::migrate(db, kSchemaVersion);
+  return std::make_unique<Store::Impl>(std::move(connection), options);
+}
+
+}  // namespace
+
+Store Store::open(const std::string& url, const StoreOptions& options) {
+  if (const auto problems = options.validate(); !problems.empty()) {
+    std::string text = "invalid store options:";
+    for (const auto& p : problems) text += "\n  " + p;
+    throw Error(ErrorKind::kUserInput, text);
+  }
+  const StoreLocation location = parse_store_url(url);
+  auto impl = location.backend == StoreBackend::kPostgres ? open_postgres(location.target, options)
+                                                          : open_sqlite(location.target, options);
+  impl->schema_version = detail::migrate(impl->db, kSchemaVersion);
   return Store(std::move(impl));
 }
 
@@ -123,6 +151,10 @@ std::string Store::integrity_check() const {
   std::string out;
   impl_->db.read_txn([&] {
     out.clear();
+    if (impl_->db.dialect() == detail::Dialect::kPostgres) {
+      out = detail::postgres_consistency_problems(impl_->db);
+      return;
+    }
     auto st = impl_->db.prepare("PRAGMA integrity_check");
     while (st.step()) {
       if (!out.empty()) out += "\n";
