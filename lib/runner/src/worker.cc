@@ -2,6 +2,7 @@
 #include <lps/core/error.h>
 #include <lps/core/log.h>
 #include <lps/plan/run_spec_json.h>
+#include <lps/runner/slurm_job_info.h>
 #include <lps/runner/stop_signals.h>
 #include <lps/runner/store_run_hooks.h>
 #include <lps/runner/worker.h>
@@ -160,6 +161,7 @@ Worker::Worker(WorkerOptions options, Executor& executor) : options_(std::move(o
   }
   if (options_.worker_id.empty()) options_.worker_id = default_worker_id();
   if (options_.heartbeat_s == 0) options_.heartbeat_s = options_.store_options.lease_s / 4;
+  if (options_.attempt_info.empty()) options_.attempt_info = attempt_info_from_environment();
 }
 
 bool Worker::stop_requested() const { return stop_.load() || process_stop_requested(); }
@@ -176,7 +178,7 @@ WorkerSummary Worker::run() {
     }
   };
   while (!stop_requested() && (options_.max_runs == 0 || runs < options_.max_runs)) {
-    auto claimed = store.claim(options_.worker_id, options_.sweep);
+    auto claimed = store.claim(options_.worker_id, options_.sweep, options_.attempt_info);
     if (!claimed) {
       if (!options_.forever) {
         const auto counts = store.count_states(options_.sweep);
@@ -214,6 +216,9 @@ WorkerSummary Worker::run() {
         report->message = "unknown exception (not derived from std::exception)";
       }
       released = heartbeat.released();
+    }
+    if (report && report->outcome == AttemptOutcome::kStopped && report->message.empty()) {
+      report->message = fmt::format("stopped by {}; checkpointed and requeued", describe_stop_signal(process_stop_signal()));
     }
     if (!report || released) {
       ++summary.lease_lost;

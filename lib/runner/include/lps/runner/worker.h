@@ -31,6 +31,9 @@ struct WorkerOptions {
   double stop_grace_s = 20;            // after a stop request, wait this long for the executor, then release
   int max_runs = 0;                    // return after this many runs (0 = no limit)
   int keep_checkpoints = 0;            // 0 = the run's checkpoint.keep
+  // Stored on every attempt this worker claims (store::AttemptRow::info, JSON). "" = where this process runs:
+  // host, pid and, inside SLURM, job / array ids, restart count and node (attempt_info_from_environment()).
+  std::string attempt_info;
   // Called after each claim and after each recorded result (tests and logs); may be empty.
   std::function<void(const store::ClaimedRun&)> on_claim;
   std::function<void(const store::ClaimedRun&, store::AttemptOutcome)> on_recorded;
