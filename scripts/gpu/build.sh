@@ -17,7 +17,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_AR
 # LPS_GPU_TARGETS="a b" builds only those targets; LPS_GPU_CTEST_REGEX limits which tests run.
 targets=()
 for t in ${LPS_GPU_TARGETS:-}; do targets+=(--target "$t"); done
-cmake --build "$build" -j "$(nproc)" "${targets[@]}" >"$out/gpu-build.log" 2>&1 \
+cmake --build "$build" -j "$(nproc)" "${targets[@]}" -- -k 0 >"$out/gpu-build.log" 2>&1 \
   || { grep -B5 -A20 -m3 'error' "$out/gpu-build.log" | head -80; exit 1; }
 echo "gpu build: ok"
 if [ "${LPS_GPU_NO_TESTS:-0}" != 1 ]; then
