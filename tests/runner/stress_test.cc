@@ -1,10 +1,12 @@
 // Multi-process queue stress tests (issue 3, "Done when"): worker processes (lps_stress_worker: the real
 // worker loop with the test-double executor) hammering one store, with and without kill -9, SIGSTOP and
-// SIGTERM. Figures (runs/s, wall time) are printed and recorded in docs/queue.md.
+// SIGTERM — each on a SQLite file and on a PostgreSQL server (issue 9; tests/store/pg_test_server.h).
+// Figures (runs/s, wall time) are printed and recorded in docs/queue.md and docs/postgresql.md.
 #include <lps/core/clock.h>
 #include <lps/store/store.h>
 
 #include "runner_test_support.h"
+#include "store/store_test_support.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -27,6 +29,14 @@ namespace {
 using store::AttemptOutcome;
 using store::RunState;
 using test::TempDir;
+using store::test::StoreDir;
+
+class Stress : public store::test::BackendTest {
+ protected:
+  [[nodiscard]] const char* backend() const {
+    return GetParam() == store::test::Backend::kSqlite ? "SQLite" : "PostgreSQL";
+  }
+};
 
 const std::string kWorker = LPS_STRESS_WORKER;
 
@@ -103,9 +113,10 @@ std::vector<std::string> worker_args(const std::string& store, const std::string
           fmt::format("{}", step_ms)};
 }
 
-TEST(Stress, EightWorkerProcessesRunTenThousandRunsEachClaimedExactlyOnce) {
+TEST_P(Stress, EightWorkerProcessesRunTenThousandRunsEachClaimedExactlyOnce) {
   TempDir dir;
-  const auto path = dir.file("s.db");
+  const StoreDir location(GetParam());
+  const auto path = location.file("s.db");
   constexpr int kRuns = 10000;
   constexpr int kWorkers = 8;
   {
@@ -140,13 +151,14 @@ TEST(Stress, EightWorkerProcessesRunTenThousandRunsEachClaimedExactlyOnce) {
   for (const auto& run : store.runs()) attempts += run.attempts;
   EXPECT_EQ(attempts, kRuns);
   EXPECT_EQ(store.integrity_check(), "ok");
-  std::printf("[ figures  ] %d runs by %d worker processes in %.1f s: %.0f runs/s claimed and completed\n", kRuns,
-              kWorkers, wall, kRuns / wall);
+  std::printf("[ figures  ] %s: %d runs by %d worker processes in %.1f s: %.0f runs/s claimed and completed\n",
+              backend(), kRuns, kWorkers, wall, kRuns / wall);
 }
 
-TEST(Stress, ThreeHundredKillNinesAcrossEightWorkersLeaveEveryRunWithExactlyOneResult) {
+TEST_P(Stress, ThreeHundredKillNinesAcrossEightWorkersLeaveEveryRunWithExactlyOneResult) {
   TempDir dir;
-  const auto path = dir.file("s.db");
+  const StoreDir location(GetParam());
+  const auto path = location.file("s.db");
   constexpr int kRuns = 2000;
   constexpr int kWorkers = 8;
   constexpr int kKills = 300;
@@ -202,13 +214,14 @@ TEST(Stress, ThreeHundredKillNinesAcrossEightWorkersLeaveEveryRunWithExactlyOneR
   for (const auto& [key, outcomes] : log.results) doubled += outcomes.size() > 1 ? 1 : 0;
   EXPECT_EQ(doubled, 0);
   EXPECT_GT(retried, 0) << "no kill hit a running run; the test did not test anything";
-  std::printf("[ figures  ] %d runs, %d kill -9 over %.1f s, %d runs retried after a kill; all done in %.1f s\n", kRuns,
-              kills, kill_phase, retried, wall);
+  std::printf("[ figures  ] %s: %d runs, %d kill -9 over %.1f s, %d runs retried after a kill; all done in %.1f s\n",
+              backend(), kRuns, kills, kill_phase, retried, wall);
 }
 
-TEST(Stress, APausedWorkerProcessWhoseLeaseExpiredCannotWriteAfterAnotherTookItsRun) {
+TEST_P(Stress, APausedWorkerProcessWhoseLeaseExpiredCannotWriteAfterAnotherTookItsRun) {
   TempDir dir;
-  const auto path = dir.file("s.db");
+  const StoreDir location(GetParam());
+  const auto path = location.file("s.db");
   {
     auto store = store::Store::open(path);
     (void)store.submit(test::double_sweep(dir), test::double_runs(1, 5, 0, {"long [slow]"}));
@@ -246,9 +259,10 @@ TEST(Stress, APausedWorkerProcessWhoseLeaseExpiredCannotWriteAfterAnotherTookIts
   EXPECT_EQ(log.results.at(run.key).size(), 1u) << "the paused worker recorded a result too";
 }
 
-TEST(Stress, SigtermMakesAWorkerCheckpointReleaseItsLeaseAndExitZeroWellWithin25Seconds) {
+TEST_P(Stress, SigtermMakesAWorkerCheckpointReleaseItsLeaseAndExitZeroWellWithin25Seconds) {
   TempDir dir;
-  const auto path = dir.file("s.db");
+  const StoreDir location(GetParam());
+  const auto path = location.file("s.db");
   {
     auto store = store::Store::open(path);
     (void)store.submit(test::double_sweep(dir), test::double_runs(1, 3, 0, {"long [slow]"}));
@@ -272,9 +286,10 @@ TEST(Stress, SigtermMakesAWorkerCheckpointReleaseItsLeaseAndExitZeroWellWithin25
   EXPECT_GE(cks[0].step, 2);
 }
 
-TEST(Stress, AnExecutorThatIgnoresSigtermHasItsLeaseReleasedAfterTheGrace) {
+TEST_P(Stress, AnExecutorThatIgnoresSigtermHasItsLeaseReleasedAfterTheGrace) {
   TempDir dir;
-  const auto path = dir.file("s.db");
+  const StoreDir location(GetParam());
+  const auto path = location.file("s.db");
   {
     auto store = store::Store::open(path);
     // One 3 s step: the test double only looks at should_stop() between steps.
@@ -293,6 +308,8 @@ TEST(Stress, AnExecutorThatIgnoresSigtermHasItsLeaseReleasedAfterTheGrace) {
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0) << read_file(dir.file("w.out"));
 }
+
+LPS_ON_BOTH_BACKENDS(Stress);
 
 }  // namespace
 }  // namespace lps::runner
