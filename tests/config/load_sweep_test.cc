@@ -190,6 +190,17 @@ TEST(LoadSweep, RelativeOutputPathsMayUseDotDotWhileTheyStayInside) {
   EXPECT_EQ(s.store, (config_test_dir() / "runs/a.db").string());
 }
 
+TEST(LoadSweep, APostgresqlStoreUrlIsKeptVerbatimAndSqlitePrefixesResolveAsPaths) {
+  const std::string url = "postgresql://lps@db.example:5432/sweeps?sslmode=require";
+  EXPECT_EQ(load("name: pg\nstore: " + url + "\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n").store, url);
+  EXPECT_EQ(load("name: pg\nstore: postgres://h/db\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n").store,
+            "postgres://h/db");
+  EXPECT_EQ(load("name: f\nstore: sqlite:runs/a.db\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n").store,
+            (config_test_dir() / "runs/a.db").string());
+  EXPECT_EQ(load("name: f\nstore: sqlite:/tmp/lps/x.db\nmodels: [tiny-xs]\ntokens: [1M]\nschemes: [bf16]\n").store,
+            "/tmp/lps/x.db");
+}
+
 TEST(LoadSweep, SqlLookingNamesSurviveVerbatim) {
   const SweepSpec s = load(R"(name: "x'); DROP TABLE runs;--"
 models:

@@ -154,7 +154,7 @@ SweepSpec load_sweep_string(std::string_view yaml, const std::string& filename, 
   s.store = (fs::path(s.dir) / (stem + ".db")).string();
   s.output = (fs::path(s.dir) / (stem + "-out")).string();
   if (const YAML::Node n = root["store"]; n.IsDefined()) {
-    if (auto v = detail::resolve_output_path(r, n, "store", s.dir)) s.store = *v;
+    if (auto v = detail::resolve_store(r, n, s.dir)) s.store = *v;
   }
   if (const YAML::Node n = root["output"]; n.IsDefined()) {
     if (auto v = detail::resolve_output_path(r, n, "output", s.dir)) s.output = *v;

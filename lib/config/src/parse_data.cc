@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <glob.h>
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -73,10 +75,11 @@ bool check_data_path(YamlReader& r, const YAML::Node& node, const std::string& p
 
 }  // namespace
 
-std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& node, const std::string& path,
-                                               const std::string& dir) {
-  std::optional<std::string> text = r.string(node, path);
-  if (!text) return std::nullopt;
+namespace {
+
+// resolve_output_path on `text` (the node's scalar, or a part of it); problems point at `node`.
+std::optional<std::string> resolve_path_text(YamlReader& r, const YAML::Node& node, const std::string& path,
+                                             const std::string& dir, const std::optional<std::string>& text) {
   if (text->empty()) {
     r.error(node, path, "must not be empty");
     return std::nullopt;
@@ -104,6 +107,34 @@ std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& 
     }
   }
   return absolute_in(*text, dir);
+}
+
+}  // namespace
+
+std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& node, const std::string& path,
+                                               const std::string& dir) {
+  const std::optional<std::string> text = r.string(node, path);
+  if (!text) return std::nullopt;
+  return resolve_path_text(r, node, path, dir, text);
+}
+
+std::optional<std::string> resolve_store(YamlReader& r, const YAML::Node& node, const std::string& dir) {
+  const std::optional<std::string> text = r.string(node, "store");
+  if (!text) return std::nullopt;
+  auto starts_with = [&](std::string_view prefix) {
+    return text->size() >= prefix.size() &&
+           std::equal(prefix.begin(), prefix.end(), text->begin(),
+                      [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); });
+  };
+  if (starts_with("postgresql://") || starts_with("postgres://")) {
+    if (text->find('\0') != std::string::npos) {
+      r.error(node, "store", "must not contain NUL characters");
+      return std::nullopt;
+    }
+    return text;
+  }
+  if (starts_with("sqlite:")) return resolve_path_text(r, node, "store", dir, text->substr(starts_with("sqlite://") ? 9 : 7));
+  return resolve_path_text(r, node, "store", dir, text);
 }
 
 void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths,

@@ -14,6 +14,10 @@ namespace lps::config::detail {
 [[nodiscard]] std::optional<std::string> resolve_output_path(YamlReader& r, const YAML::Node& node,
                                                              const std::string& path, const std::string& dir);
 
+// store: — a postgresql:// or postgres:// URL is kept verbatim (the PostgreSQL store, docs/postgresql.md);
+// sqlite:PATH and a plain PATH are resolved as resolve_output_path does and returned as a plain path.
+[[nodiscard]] std::optional<std::string> resolve_store(YamlReader& r, const YAML::Node& node, const std::string& dir);
+
 // check_paths: each data path/glob must match readable files (LoadOptions::check_data_paths).
 void parse_data(YamlReader& r, const YAML::Node& node, const std::string& dir, bool check_paths,
                 DataEntry& out);

@@ -135,7 +135,7 @@ struct SweepSpec {
   std::string file;  // the sweep file as given (diagnostics use it)
   std::string dir;   // its folder, absolute
   std::string name;
-  std::string store;   // absolute path of the SQLite store
+  std::string store;   // absolute path of the SQLite store, or a postgresql:// URL (docs/postgresql.md)
   std::string output;  // absolute folder for plots and exports
   DataEntry data;
   std::vector<ModelEntry> models;
