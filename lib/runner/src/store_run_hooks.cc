@@ -1,13 +1,51 @@
+#include <lps/core/clock.h>
+#include <lps/core/crash_point.h>
 #include <lps/core/error.h>
+#include <lps/core/fault_injection.h>
 #include <lps/core/log.h>
 #include <lps/core/sha256.h>
 #include <lps/runner/store_run_hooks.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace lps::runner {
+namespace {
+
+constexpr double kFullFirstWaitS = 0.05;  // first wait after SQLITE_FULL; doubles per try
+constexpr double kFullMaxWaitS = 5;       // longest wait between tries
+
+// Runs a store write; while the disk is full (DiskFullError: SQLITE_FULL, the transaction rolled back) it
+// waits with backoff and tries again, so a full disk pauses the run instead of failing it. It gives up —
+// returning false, nothing written — only when the attempt must stop anyway (a signal, a cancellation or
+// a lost lease: the heartbeat cannot renew on a full disk either, so a long outage ends in LeaseLost).
+template <typename Write>
+[[nodiscard]] bool write_waiting_while_full(const std::string& label, const char* what, const AttemptControl& control,
+                                            Write&& write) {
+  const Stopwatch waited;
+  double wait_s = kFullFirstWaitS;
+  for (int tries = 1;; ++tries) {
+    try {
+      write();
+      if (tries > 1) log_info("run {}: {} written after {:.1f} s of a full disk", label, what, waited.seconds());
+      return true;
+    } catch (const DiskFullError& e) {
+      if (control.any()) {
+        log_warn("run {}: {} dropped: the disk is full and the attempt is stopping ({})", label, what, e.what());
+        return false;
+      }
+      if (tries == 1) log_warn("run {}: {} waits: the disk is full ({}); retrying", label, what, e.what());
+      std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+      wait_s = std::min(wait_s * 2, kFullMaxWaitS);
+    }
+  }
+}
+
+}  // namespace
 
 StoreRunHooks::StoreRunHooks(store::Store& store, const store::ClaimedRun& run, AttemptControl& control, int keep)
     : store_(store), run_(run), fence_(store::fence_of(run)), control_(control), keep_(std::max(1, keep)) {}
@@ -22,7 +60,7 @@ void StoreRunHooks::on_metrics(const train::StepMetrics& m) {
   record.grad_norm = m.grad_norm;
   record.tokens_per_s = m.tokens_per_s;
   try {
-    store_.record_metrics(fence_, record);
+    (void)write_waiting_while_full(run_.label, "metrics", control_, [&] { store_.record_metrics(fence_, record); });
   } catch (const store::LeaseLost&) {
     control_.lost.store(true);
     throw;
@@ -35,12 +73,16 @@ void StoreRunHooks::on_checkpoint(const train::CheckpointRecord& record) {
   row.path = record.path;
   row.sha256 = record.sha256;
   std::vector<std::string> forgotten;
+  bool recorded = false;
   try {
-    forgotten = store_.record_checkpoint(fence_, row, keep_);
+    recorded = write_waiting_while_full(run_.label, "checkpoint record", control_,
+                                        [&] { forgotten = store_.record_checkpoint(fence_, row, keep_); });
   } catch (const store::LeaseLost&) {
     control_.lost.store(true);
     throw;
   }
+  if (!recorded) throw DiskFullError(fmt::format("run {}: checkpoint {} not recorded: the disk is full", run_.label, row.path));
+  LPS_CRASH_POINT("ckpt.recorded");  // the store has the new checkpoint; the forgotten files still exist
   for (const auto& path : forgotten) {
     std::error_code ec;
     std::filesystem::remove(path, ec);  // already gone is fine (the trainer prunes too)

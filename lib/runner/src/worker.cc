@@ -1,5 +1,6 @@
 #include <lps/core/clock.h>
 #include <lps/core/error.h>
+#include <lps/core/fault_injection.h>
 #include <lps/core/log.h>
 #include <lps/plan/run_spec_json.h>
 #include <lps/runner/slurm_job_info.h>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -225,7 +227,16 @@ WorkerSummary Worker::run() {
       continue;
     }
     try {
-      store.finish(store::fence_of(run), *report);
+      // A full disk (SQLITE_FULL) must not lose the result: wait for space as long as the lease lasts.
+      for (double wait_s = 0.05;; wait_s = std::min(wait_s * 2, 5.0)) {
+        try {
+          store.finish(store::fence_of(run), *report);
+          break;
+        } catch (const DiskFullError& e) {
+          log_warn("worker {}: run {}: result waits, the disk is full: {}", options_.worker_id, run.label, e.what());
+          std::this_thread::sleep_for(std::chrono::duration<double>(wait_s));
+        }
+      }
     } catch (const store::LeaseLost& e) {
       log_warn("worker {}: run {}: {}", options_.worker_id, run.label, e.what());
       ++summary.lease_lost;

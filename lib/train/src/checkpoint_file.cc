@@ -1,7 +1,10 @@
 // Atomic, verified checkpoint files.
 #include <lps/train/checkpoint_file.h>
 
+#include <lps/core/crash_point.h>
 #include <lps/core/error.h>
+#include <lps/core/fault_injection.h>
+#include <lps/core/log.h>
 #include <lps/core/sha256.h>
 
 #include <fmt/format.h>
@@ -34,6 +37,13 @@ constexpr const char* kSuffix = ".pt";
   return std::stoll(digits);
 }
 
+// A failed write of the checkpoint file: a full disk is DiskFullError (the trainer keeps the previous
+// checkpoint and tries again at the next interval), anything else IoError.
+[[noreturn]] void throw_write_error(int err, const std::string& what) {
+  if (is_disk_full_errno(err)) throw DiskFullError(fmt::format("{}: {}", what, std::strerror(err)));
+  throw IoError(fmt::format("{}: {}", what, std::strerror(err)));
+}
+
 void fsync_dir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw IoError(fmt::format("{}: cannot open folder to fsync: {}", dir, errno_text()));
@@ -48,32 +58,37 @@ CheckpointRecord write_checkpoint_file(const std::string& dir, int64_t step, con
   const std::string folder = fs::absolute(dir).string();
   const std::string path = (fs::path(folder) / fmt::format("{}{:09d}{}", kPrefix, step, kSuffix)).string();
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError(fmt::format("{}: cannot create checkpoint: {}", tmp, errno_text()));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw IoError(fmt::format("{}: write failed: {}", tmp, why));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const std::string why = errno_text();
+  // 0600: a checkpoint holds the model and optimizer state; only its owner reads it (docs/fuzzing.md).
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw_write_error(errno, fmt::format("{}: cannot create checkpoint", tmp));
+  // Every failure below removes the temporary file, so the folder keeps only complete checkpoints.
+  auto fail = [&](int err, const std::string& what) {
     ::close(fd);
     ::unlink(tmp.c_str());
-    throw IoError(fmt::format("{}: fsync failed: {}", tmp, why));
+    throw_write_error(err, fmt::format("{}: {}", tmp, what));
+  };
+  size_t done = 0;
+  while (done < bytes.size()) {
+    // Fault injection (LPS_FAULT_ENOSPC=ckpt.write): half the bytes land, then the disk is "full".
+    if (fault_enospc("ckpt.write")) {
+      [[maybe_unused]] const ssize_t part = ::write(fd, bytes.data(), bytes.size() / 2);
+      fail(ENOSPC, "write failed");
+    }
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(errno, "write failed");
+    done += static_cast<size_t>(n);
   }
+  if (fault_enospc("ckpt.fsync")) fail(ENOSPC, "fsync failed");
+  if (::fsync(fd) != 0) fail(errno, "fsync failed");
   ::close(fd);
+  LPS_CRASH_POINT("ckpt.tmp_written");  // the temporary file is complete and durable, not yet renamed
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
+    const int err = errno;
     ::unlink(tmp.c_str());
-    throw IoError(fmt::format("{}: rename to {} failed: {}", tmp, path, why));
+    throw_write_error(err, fmt::format("{}: rename to {} failed", tmp, path));
   }
+  LPS_CRASH_POINT("ckpt.renamed");  // renamed; the folder is not fsynced and the store has no record yet
   fsync_dir(folder);
   Sha256 hash;
   hash.update(bytes.data(), bytes.size());
@@ -111,6 +126,22 @@ void prune_checkpoints(const std::string& dir, int keep) {
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (size_t i = static_cast<size_t>(std::max(keep, 1)); i < found.size(); ++i) fs::remove(found[i].second, ec);
+  LPS_CRASH_POINT("ckpt.pruned");  // the older checkpoints are deleted
+}
+
+int remove_stale_temporaries(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const fs::path& p = entry.path();
+    if (p.extension() != ".tmp" || p.filename().string().rfind(kPrefix, 0) != 0) continue;
+    std::error_code rm;
+    if (fs::remove(p, rm)) {
+      ++removed;
+      log_info("removed {}: a checkpoint left half-written by an earlier attempt", p.string());
+    }
+  }
+  return removed;
 }
 
 }  // namespace lps::train

@@ -4,9 +4,11 @@
 
 #include <lps/core/clock.h>
 #include <lps/core/error.h>
+#include <lps/core/fault_injection.h>
 #include <lps/core/log.h>
 #include <lps/core/progress.h>
 #include <lps/ops/device.h>
+#include <lps/plan/run_key.h>
 #include <lps/train/checkpoint_file.h>
 #include <lps/train/run_setup.h>
 #include <lps/train/trainer.h>
@@ -15,6 +17,9 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
 #include <optional>
 
 namespace lps::train {
@@ -70,12 +75,34 @@ bool resume(Trainer& trainer, RunHooks& hooks) {
   return false;
 }
 
+// Test hook LPS_INJECT_NAN=<run label or key prefix>:<step> (docs/RELIABILITY.md): the selected run's step
+// <step> (1-based) computes with NaN weights, as a real blow-up would. Returns that step, or -1.
+[[nodiscard]] int64_t injected_nan_step(const plan::RunSpec& spec) {
+  const char* env = std::getenv("LPS_INJECT_NAN");
+  if (env == nullptr) return -1;
+  const std::string text(env);
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return -1;
+  const std::string who = text.substr(0, colon);
+  if (who != plan::run_label(spec) && plan::run_key(spec).rfind(who, 0) != 0) return -1;
+  return std::stoll(text.substr(colon + 1));
+}
+
+void poison_weights(Trainer& trainer) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : trainer.model()->parameters()) p.fill_(std::numeric_limits<float>::quiet_NaN());
+  log_warn("LPS_INJECT_NAN: the weights are NaN from step {} on", trainer.step() + 1);
+}
+
 }  // namespace
 
 RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks) { return run_training(spec, hooks, {}); }
 
 RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const TrainingOptions& options) {
   Stopwatch wall;
+  // Deterministic cuBLAS needs a fixed workspace, set before the first cuBLAS handle; PyTorch refuses
+  // deterministic GEMMs without it. Not overwritten when the user set it.
+  if (options.deterministic) ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
   const torch::Device device = pick_device(options.device);
   auto source = make_source(spec.data);
   const model::ModelConfig config = make_model_config(spec, source->vocab_size());
@@ -89,6 +116,8 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
   log_info("model: {} layers, d {}, {} heads × {}, d_ff {}, vocabulary {}, N = {}, scheme {}, device {}", config.n_layers,
            config.d_model, config.n_heads, config.head_dim, config.ffn_dim(), config.vocab_size,
            trainer.model()->non_embedding_params(), config.scheme.name, device.str());
+  // A killed earlier attempt may have left a half-written checkpoint; this attempt owns the run now.
+  if (const int n = remove_stale_temporaries(hooks.checkpoint_dir()); n > 0) log_info("{} stale checkpoint temporaries removed", n);
   const bool resumed = resume(trainer, hooks);
   const int64_t first_step = trainer.step();
   const int64_t first_tokens = trainer.tokens();
@@ -107,8 +136,18 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
   };
   auto checkpoint = [&] {
     const std::string dir = hooks.checkpoint_dir();
-    const CheckpointRecord record = write_checkpoint_file(dir, trainer.step(), trainer.save_state());
-    hooks.on_checkpoint(record);
+    std::optional<CheckpointRecord> record;
+    try {
+      record = write_checkpoint_file(dir, trainer.step(), trainer.save_state());
+      hooks.on_checkpoint(*record);
+    } catch (const DiskFullError& e) {
+      // A full disk is not the run's fault: keep the previous checkpoint (never prune without a new one),
+      // drop this one if it was written but not recorded, and try again at the next interval.
+      if (record) std::remove(record->path.c_str());
+      log_warn("checkpoint at step {} skipped, the disk is full ({}); the previous checkpoint stays, next try at "
+               "step {}", trainer.step(), e.what(), trainer.step() + spec.checkpoint.every_steps);
+      return;
+    }
     prune_checkpoints(dir, spec.checkpoint.keep);
   };
 
@@ -159,6 +198,7 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
     interval_clock.reset();
   };
 
+  const int64_t nan_step = injected_nan_step(spec);
   while (trainer.step() < total) {
     if (hooks.should_stop()) {
       if (!drain()) return finish(RunStatus::kDiverged);
@@ -167,6 +207,7 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
       log_info("{}", result.message);
       return finish(RunStatus::kStopped);
     }
+    if (trainer.step() + 1 == nan_step) poison_weights(trainer);
     trainer.train_step();
     const int64_t s = trainer.step();
     if (s == total) break;
