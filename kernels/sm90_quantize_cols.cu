@@ -36,19 +36,14 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
   if (p.random_signs && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
 
   // Stage: linear index L = it*256 + tid -> (r = L / 32, c = L % 32); a warp reads 32 columns of a row.
-  // All 16 loads of a thread are issued before the first shared-memory store, so they are in flight
-  // together (a memory-bound kernel needs the bytes in flight, not the instruction count).
-  constexpr int kStage = kTileRows * kTileCols / kThreads;
-  float staged[kStage];
-#pragma unroll
-  for (int it = 0; it < kStage; ++it) {
-    const int64_t gr = r0 + tile::stage_row(it, tid);
-    const int64_t gc = c0 + tile::stage_col(it, tid);
-    staged[it] = (gr < p.rows && gc < p.cols) ? load1(x + gr * p.cols + gc) : 0.0f;
-  }
-#pragma unroll
-  for (int it = 0; it < kStage; ++it) {
-    tile_smem[tile::stage_col(it, tid) * kPitch + tile::swizzle_row(tile::stage_row(it, tid))] = staged[it];
+#pragma unroll 4
+  for (int it = 0; it < kTileRows * kTileCols / kThreads; ++it) {
+    const int r = tile::stage_row(it, tid);
+    const int c = tile::stage_col(it, tid);
+    const int64_t gr = r0 + r;
+    const int64_t gc = c0 + c;
+    const float value = (gr < p.rows && gc < p.cols) ? load1(x + gr * p.cols + gc) : 0.0f;
+    tile_smem[c * kPitch + tile::swizzle_row(r)] = value;
   }
   __syncthreads();
 

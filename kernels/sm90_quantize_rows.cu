@@ -14,19 +14,12 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-#include <cstdlib>
-#include <string>
-
 namespace lps::kernels {
 namespace {
 
 constexpr int kThreads = static_cast<int>(rows::kThreads);
 
-// kUnroll rows per iteration: the thread first issues the loads of all kUnroll chunks (rows row,
-// row + S/C, ...), then runs the pipeline on each — so kUnroll 16-byte loads are in flight per thread
-// instead of one, which is what a memory-bound kernel at this occupancy (≈80 registers) needs. The
-// per-chunk computation, and so every output bit, is the same for any kUnroll.
-template <device::Pass kPass, typename In, int kH, int kUnroll>
+template <device::Pass kPass, typename In, int kH>
 __global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams p, int64_t chunks_per_row) {
   using namespace device;
   const int lane = static_cast<int>(threadIdx.x & 31);
@@ -41,41 +34,18 @@ __global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams 
   pos.K = p.cols;
   pos.out_rows = p.rows;
   pos.k0 = (g % chunks_per_row) * kVec;
+  pos.row = g / chunks_per_row;
   pos.signs = p.random_signs ? sign_bits8(p.sign_key, pos.k0) : 0u;
   float acc = 0.0f;
-  for (int64_t row = g / chunks_per_row;; row += kUnroll * row_step) {
-    if (!__any_sync(kFullMask, row < p.rows)) break;
-    Raw8<In> raw[kUnroll];
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      const int64_t r = row + u * row_step;
-      if (r < p.rows) {
-        raw[u].load(x + r * p.cols + pos.k0);
-      } else {
-        raw[u].zero();
-      }
-    }
-#pragma unroll
-    for (int u = 0; u < kUnroll; ++u) {
-      pos.row = row + u * row_step;
-      pos.active = pos.row < p.rows;
-      if (!__any_sync(kFullMask, pos.active)) break;  // warp-uniform: the pipeline shuffles across lanes
-      pos.off = pos.row * p.cols + pos.k0;
-      float v[kVec];
-      raw[u].to_float(v);
-      run_chunk<kPass, kH>(v, pos, p, lane, A, acc);
-    }
+  for (;; pos.row += row_step) {
+    pos.active = pos.row < p.rows;
+    if (!__any_sync(kFullMask, pos.active)) break;
+    pos.off = pos.row * p.cols + pos.k0;
+    float v[kVec] = {};
+    if (pos.active) load8(x + pos.off, v);
+    run_chunk<kPass, kH>(v, pos, p, lane, A, acc);
   }
   if constexpr (kPass == Pass::kAmax) publish_amax<kThreads>(acc, p);
-}
-
-// Rows per thread per iteration; LPS_QUANT_ROWS_UNROLL=1 selects the one-chunk loop (benchmarks compare).
-int rows_unroll() {
-  static const int u = [] {
-    const char* env = std::getenv("LPS_QUANT_ROWS_UNROLL");
-    return env != nullptr && std::string(env) == "1" ? 1 : 4;
-  }();
-  return u;
 }
 
 template <typename In, int kH>
@@ -83,15 +53,9 @@ void launch_rows(const QuantizeParams& p, int sm_count, cudaStream_t stream) {
   using device::Pass;
   const int64_t chunks_per_row = p.cols / device::kVec;
   const int grid = static_cast<int>(rows::grid_blocks(p.rows, chunks_per_row, sm_count));
-  if (rows_unroll() == 1) {
-    if (p.format != QFormat::kMxfp4)
-      quantize_rows_kernel<Pass::kAmax, In, kH, 1><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
-    quantize_rows_kernel<Pass::kQuantize, In, kH, 1><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
-    return;
-  }
   if (p.format != QFormat::kMxfp4)
-    quantize_rows_kernel<Pass::kAmax, In, kH, 4><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
-  quantize_rows_kernel<Pass::kQuantize, In, kH, 4><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
+    quantize_rows_kernel<Pass::kAmax, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
+  quantize_rows_kernel<Pass::kQuantize, In, kH><<<grid, kThreads, 0, stream>>>(p, chunks_per_row);
 }
 
 template <typename In>

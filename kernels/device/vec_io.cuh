@@ -30,42 +30,6 @@ __device__ __forceinline__ void load8(const __nv_bfloat16* __restrict__ p, float
   }
 }
 
-// 8 elements as loaded from memory, converted to FP32 only when used: issuing several chunks' loads before
-// the first is processed keeps more bytes in flight per thread (BF16: 4 registers per chunk, not 8).
-template <typename In>
-struct Raw8;
-
-template <>
-struct Raw8<float> {
-  float4 a, b;
-  __device__ __forceinline__ void load(const float* __restrict__ p) {
-    a = __ldg(reinterpret_cast<const float4*>(p));
-    b = __ldg(reinterpret_cast<const float4*>(p) + 1);
-  }
-  __device__ __forceinline__ void zero() { a = b = make_float4(0.f, 0.f, 0.f, 0.f); }
-  __device__ __forceinline__ void to_float(float (&v)[kVec]) const {
-    v[0] = a.x; v[1] = a.y; v[2] = a.z; v[3] = a.w;
-    v[4] = b.x; v[5] = b.y; v[6] = b.z; v[7] = b.w;
-  }
-};
-
-template <>
-struct Raw8<__nv_bfloat16> {
-  uint4 raw;
-  __device__ __forceinline__ void load(const __nv_bfloat16* __restrict__ p) {
-    raw = __ldg(reinterpret_cast<const uint4*>(p));
-  }
-  __device__ __forceinline__ void zero() { raw = make_uint4(0u, 0u, 0u, 0u); }
-  __device__ __forceinline__ void to_float(float (&v)[kVec]) const {
-    const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      v[2 * i] = bf16_bits_to_float(w[i] & 0xFFFFu);
-      v[2 * i + 1] = bf16_bits_to_float(w[i] >> 16);
-    }
-  }
-};
-
 // Scalar load (column path: smem staging reads one element at a time).
 __device__ __forceinline__ float load1(const float* __restrict__ p) { return __ldg(p); }
 __device__ __forceinline__ float load1(const __nv_bfloat16* __restrict__ p) {

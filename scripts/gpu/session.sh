@@ -2,7 +2,7 @@
 # One device call's worth of GPU work, by stages, each bounded in time, logs and results under $OUT:
 #   scripts/gpu/session.sh build tests bench-kernels        (first call: build-gpu/ survives while warm)
 #   scripts/gpu/session.sh bench-train sweep                (next call, within the warm window)
-# Stages: build | tests | probe | bench-kernels | bench-kernels-unroll1 | bench-train | bench-graph | sweep. Env: LPS_SWEEP_SECONDS (default 420),
+# Stages: build | tests | probe | bench-kernels | bench-train | bench-graph | sweep. Env: LPS_SWEEP_SECONDS (default 420),
 # LPS_SWEEP (default sweeps/gpu-quick.yaml), LPS_RUNS_PER_GPU (default 4).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,7 +30,7 @@ for stage in "$@"; do
       [ "${LPS_QUICKSTART_CONTINUE:-0}" = 1 ] || rm -rf /tmp/qs
       mkdir -p /tmp/qs && cp sweeps/quickstart.yaml /tmp/qs/
       (cd /tmp/qs && CUDA_VISIBLE_DEVICES= taskset -c 0,1 /usr/bin/time -v "$root/$cli" run quickstart.yaml \
-         --runs-per-gpu 2 > "$out/quickstart.log" 2>&1; echo "exit $?" >> "$out/quickstart.log") &
+         --runs-per-gpu 2 > "$out/quickstart.log" 2>&1; echo "exit $?" >> "$out/quickstart.log") </dev/null >/dev/null 2>&1 &
       echo "started" ;;
     quickstart-wait)         # waits for quickstart-bg (LPS_QUICKSTART_WAIT seconds at most)
       for _ in $(seq "${LPS_QUICKSTART_WAIT:-300}"); do grep -q "^exit " "$out/quickstart.log" && break; sleep 1; done
@@ -41,9 +41,6 @@ for stage in "$@"; do
     bench-kernels)
       timeout 240 "$cli" bench kernels --json "$out/bench_kernels.json" > "$out/bench_kernels.txt" 2>&1
       echo "rc=$?"; tail -45 "$out/bench_kernels.txt" ;;
-    bench-kernels-unroll1)   # the row kernels' one-chunk loop, for comparison with the default
-      LPS_QUANT_ROWS_UNROLL=1 timeout 120 "$cli" bench kernels --no-linears > "$out/bench_kernels_unroll1.txt" 2>&1
-      echo "rc=$?"; grep -E "copy|rows" "$out/bench_kernels_unroll1.txt" | head -20 ;;
     bench-graph)             # CUDA-graph step vs eager on small presets
       for g in "" --cuda-graph; do
         timeout 120 "$cli" bench train --presets tiny,tiny2,30M --seq 256 --batch 16 $g >> "$out/bench_graph.txt" 2>&1

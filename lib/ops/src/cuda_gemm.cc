@@ -55,12 +55,13 @@ CudaGemmResult dequantised_gemm(const GemmOperand& a, const GemmOperand& b, at::
 }  // namespace
 
 bool mxfp4_fp8_gemm_enabled() {
-  // Opt-in (LPS_MXFP4_FP8_GEMM=1): on an H100 (torch 2.11, CUDA 13) the block-scaled _scaled_mm with our
-  // 1x128 scales disagreed with the FP64 reference by a few percent (tests/kernels/cuda_gemm_test.cc), so
-  // the exact dequantised BF16 GEMM is the default until the scale layout is fixed.
+  // On by default; LPS_MXFP4_FP8_GEMM=0 forces the dequantised BF16 GEMM (for comparisons). The scale layout
+  // below is the one ATen's 1×128 recipe accepts, checked against FP64 on an H100
+  // (scripts/gpu/probe_scaled_mm.py); an earlier "few percent" disagreement was the test's tolerance, which
+  // ignored Hopper's reduced-precision FP8 accumulation (see tests/kernels/cuda_gemm_test.cc).
   static const bool enabled = [] {
     const char* env = std::getenv("LPS_MXFP4_FP8_GEMM");
-    return env != nullptr && std::string(env) == "1";
+    return env == nullptr || std::string(env) != "0";
   }();
   return enabled;
 }
@@ -149,17 +150,21 @@ CudaGemmResult cuda_fp8_gemm(const GemmOperand& a, const GemmOperand& b, at::Sca
     g_fp8_fallback.fetch_add(1, std::memory_order_relaxed);
     return dequantised_gemm(a, b, out_dtype);
   }
+  // cuBLASLt refuses scale pointers that are not 16-byte aligned (CUBLAS_STATUS_NOT_SUPPORTED on an H100
+  // for a scale at a 4-byte offset, scripts/gpu/probe_scaled_mm.py), so the decode scale gets its own
+  // allocation (the caching allocator aligns every block to 512 bytes).
   auto encode = [&](const GemmOperand& g) {
     detail::CudaOperand op = operand_or_throw(g, "cuda_fp8_gemm");
     Quantized q;
     q.dim = g.k_dim;
     q.codes = at::empty({op.rows, op.k}, g.x.options().dtype(at::kByte));
-    q.scale = at::empty({2}, g.x.options().dtype(at::kFloat));  // [0] workspace, [1] decode scale
+    at::Tensor workspace = at::empty({1}, g.x.options().dtype(at::kFloat));
+    q.scale = at::empty({1}, g.x.options().dtype(at::kFloat));  // the decode scale 1/enc
     kernels::QuantizeParams& p = op.params;
     p.output = kernels::QOutput::kPacked;
     p.codes = q.codes.data_ptr<uint8_t>();
-    p.workspace = q.scale.data_ptr<float>();
-    p.tensor_scale = q.scale.data_ptr<float>() + 1;
+    p.workspace = workspace.data_ptr<float>();
+    p.tensor_scale = q.scale.data_ptr<float>();
     if (g.want_mask) {
       q.mask = at::empty({op.rows, op.k}, g.x.options().dtype(at::kByte));
       p.mask = q.mask.data_ptr<uint8_t>();
@@ -174,11 +179,10 @@ CudaGemmResult cuda_fp8_gemm(const GemmOperand& a, const GemmOperand& b, at::Sca
   const at::Tensor b8 = qb.codes.view(dtype(b.q.format));
   CudaGemmResult r;
   auto scaled_mm = [&](at::ScalarType out) {
-    return at::_scaled_mm(a8, b8.t(), qa.scale.narrow(0, 1, 1), qb.scale.narrow(0, 1, 1), std::nullopt,
-                          std::nullopt, out, false);
+    return at::_scaled_mm(a8, b8.t(), qa.scale, qb.scale, std::nullopt, std::nullopt, out, false);
   };
-  // cuBLASLt refused some FP32-output FP8 GEMMs on an H100 (CUBLAS_STATUS_NOT_SUPPORTED): then BF16 output,
-  // and if that is refused too, the dequantised GEMM — counted as a fallback either way it is not native.
+  // Should cuBLASLt refuse an FP32-output FP8 GEMM: BF16 output, and if that is refused too, the dequantised
+  // GEMM — counted as a fallback whenever it is not native.
   try {
     r.y = scaled_mm(out_dtype);
   } catch (const c10::Error&) {

@@ -34,7 +34,7 @@ struct CudaGemmResult {
 };
 
 // Both operands MXFP4 (E8M0 rules; the same Hadamard size and sign key along K for the rotation to cancel).
-// Whether MXFP4 GEMMs try the block-scaled FP8 tensor-core path (LPS_MXFP4_FP8_GEMM=1; off by default).
+// Whether MXFP4 GEMMs try the block-scaled FP8 tensor-core path (on by default; LPS_MXFP4_FP8_GEMM=0 turns it off).
 [[nodiscard]] bool mxfp4_fp8_gemm_enabled();
 [[nodiscard]] CudaGemmResult cuda_mxfp4_gemm(const GemmOperand& a, const GemmOperand& b,
                                              at::ScalarType out_dtype = at::kBFloat16);
