@@ -19,6 +19,10 @@ log() { echo "local-cluster: $*" >&2; }
 
 stop_cluster() {
   local name
+  if [[ -f "$dir/slurm.conf" && -f "$dir/slurmctld.pid" ]]; then  # end this cluster's jobs first
+    SLURM_CONF="$dir/slurm.conf" scancel --user="$(id -un)" >/dev/null 2>&1 || true
+    sleep 1
+  fi
   for name in slurmd slurmctld munged; do
     if [[ -f "$dir/$name.pid" ]]; then
       local pid
@@ -100,6 +104,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 SchedulerParameters=sched_interval=1
 KillWait=30

@@ -124,7 +124,7 @@ TEST(SlurmScript, WritesEveryDirectiveThatItsOptionsAskFor) {
   EXPECT_EQ(directives(script), expected) << script;
   EXPECT_EQ(script.rfind("#!/bin/bash\n", 0), 0u);
   EXPECT_TRUE(has_line(script, "\"$lpsweep\" submit \"$sweep\" || exit $?")) << script;
-  EXPECT_TRUE(has_line(script, "\"$lpsweep\" worker \"$sweep\" --lease 90 --gpus all --runs-per-gpu 2 &")) << script;
+  EXPECT_TRUE(has_line(script, "  \"$lpsweep\" worker \"$sweep\" --lease 90 --gpus all --runs-per-gpu 2 &")) << script;
   EXPECT_TRUE(has_line(script, "lpsweep='/opt/lps/bin/lpsweep'")) << script;
   EXPECT_TRUE(has_line(script, "sweep='/home/me/sweeps/q.yaml'")) << script;
   EXPECT_NE(script.find("scontrol requeue \"$SLURM_JOB_ID\""), std::string::npos);
@@ -139,7 +139,7 @@ TEST(SlurmScript, DefaultsLeaveTheClustersOwnSettingsAlone) {
       "--job-name=lps-my-sweep-v2", "--array=0-0", "--ntasks=1", "--requeue", "--signal=B:USR1@120",
       "--open-mode=append", "--output=\"/home/me/runs/q/slurm/logs/lps-my-sweep-v2-%A_%a.log\""};
   EXPECT_EQ(directives(script), expected) << script;
-  EXPECT_TRUE(has_line(script, "\"$lpsweep\" worker \"$sweep\" &")) << script;
+  EXPECT_TRUE(has_line(script, "  \"$lpsweep\" worker \"$sweep\" &")) << script;
   EXPECT_EQ(script.find("WARNING"), std::string::npos) << "a PostgreSQL store needs no warning";
 }
 
@@ -281,22 +281,16 @@ TEST(SlurmTime, ParsesEverySlurmFormat) {
   }
 }
 
-TEST(SlurmStore, SqliteStoresGetAWarningNamingTheWayOutAndUrlsLoseTheirPasswords) {
-  EXPECT_TRUE(store_is_shared("postgresql://u@h/db"));
-  EXPECT_TRUE(store_is_shared("postgres://h/db"));
-  EXPECT_FALSE(store_is_shared("/home/me/runs/q.db"));
-  EXPECT_FALSE(store_is_shared("sqlite:/home/me/runs/q.db"));
+TEST(SlurmStore, SqliteStoresGetAWarningNamingTheWayOutAndTheScriptShowsNoPassword) {
   EXPECT_EQ(slurm_store_warning("postgresql://u@h/db", false, 8), "");
+  EXPECT_EQ(slurm_store_warning("postgres://h/db", false, 8), "");
+  EXPECT_NE(slurm_store_warning("sqlite:/home/me/q.db", false, 1).find("task (and each requeue of it)"), std::string::npos);
   const std::string w = slurm_store_warning("/home/me/q.db", false, 8);
   for (const char* part : {"'/home/me/q.db' is a SQLite file", "8 array tasks", "network filesystems",
                            "postgresql://", "--nodelist"}) {
     EXPECT_NE(w.find(part), std::string::npos) << part << " not in: " << w;
   }
   EXPECT_NE(slurm_store_warning("/home/me/q.db", true, 8).find("exactly one node"), std::string::npos);
-  EXPECT_EQ(redact_store_password("postgresql://alice:s3cr@t@db:5432/lps?sslmode=require"),
-            "postgresql://alice:***@db:5432/lps?sslmode=require");
-  EXPECT_EQ(redact_store_password("postgresql://alice@db/lps"), "postgresql://alice@db/lps");
-  EXPECT_EQ(redact_store_password("/a:b@c/q.db"), "/a:b@c/q.db");
   auto o = basic_options();
   o.store = "postgresql://alice:hunter2@db/lps";
   EXPECT_EQ(slurm_script(o).find("hunter2"), std::string::npos);
@@ -315,6 +309,7 @@ class SlurmScriptSignals : public ::testing::Test {
     write_executable(bin_ + "/lpsweep", R"(#!/bin/bash
 log="$FAKE_DIR/calls"
 echo "$*" >> "$log"
+if [ "$1" = submit ] && [ -n "${FAKE_SLOW_SUBMIT:-}" ]; then touch "$FAKE_DIR/submit-started"; sleep 1; fi
 [ "$1" = worker ] || exit 0
 trap 'echo USR1 > "$FAKE_DIR/got"; exit 0' USR1
 trap 'echo TERM > "$FAKE_DIR/got"; exit 0' TERM
@@ -337,7 +332,7 @@ exit 3
   }
 
   // Starts the script, waits for the fake worker, sends `sig` to the batch shell; returns the exit status.
-  int run_and_signal(int sig) {
+  int run_and_signal(int sig, const std::string& wait_for = "worker-started") {
     const pid_t pid = ::fork();
     if (pid == 0) {
       ::setenv("FAKE_DIR", dir_.path().c_str(), 1);
@@ -350,10 +345,10 @@ exit 3
       ::execl("/bin/bash", "bash", script_.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir_.file("worker-started")); ++i) {
+    for (int i = 0; i < 200 && !std::filesystem::exists(dir_.file(wait_for)); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    EXPECT_TRUE(std::filesystem::exists(dir_.file("worker-started")));
+    EXPECT_TRUE(std::filesystem::exists(dir_.file(wait_for)));
     ::kill(pid, sig);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -377,6 +372,16 @@ TEST_F(SlurmScriptSignals, Usr1ReachesTheWorkerAndTheTaskRequeuesItself) {
   EXPECT_EQ(read("scontrol"), "requeue 4242\n");
   EXPECT_EQ(read("calls"), "submit /home/me/sweeps/q.yaml\nworker /home/me/sweeps/q.yaml\n");
   EXPECT_NE(read("out.txt").find("array task 4240_2"), std::string::npos) << read("out.txt");
+}
+
+TEST_F(SlurmScriptSignals, Usr1DuringSubmitStartsNoWorkerAndRequeues) {
+  ::setenv("FAKE_SLOW_SUBMIT", "1", 1);
+  const int status = run_and_signal(SIGUSR1, "submit-started");
+  ::unsetenv("FAKE_SLOW_SUBMIT");
+  EXPECT_EQ(status, 0) << read("out.txt");
+  EXPECT_EQ(read("calls"), "submit /home/me/sweeps/q.yaml\n");
+  EXPECT_EQ(read("scontrol"), "requeue 4242\n");
+  EXPECT_NE(read("out.txt").find("SIGUSR1 arrived before the worker started"), std::string::npos) << read("out.txt");
 }
 
 TEST_F(SlurmScriptSignals, TermReachesTheWorkerWithoutARequeue) {

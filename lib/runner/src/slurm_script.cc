@@ -1,5 +1,6 @@
 #include <lps/core/error.h>
 #include <lps/runner/slurm_script.h>
+#include <lps/store/store_url.h>
 
 #include <fmt/format.h>
 
@@ -130,31 +131,14 @@ std::optional<int64_t> parse_slurm_time_s(std::string_view text) {
   return seconds;
 }
 
-bool store_is_shared(std::string_view store) {
-  return store.starts_with("postgresql://") || store.starts_with("postgres://");
-}
-
-std::string redact_store_password(std::string_view store) {
-  const size_t scheme = store.find("://");
-  if (scheme == std::string_view::npos) return std::string(store);
-  const size_t authority = scheme + 3;
-  const size_t end = store.find_first_of("/?#", authority);
-  const std::string_view host_part = store.substr(authority, end == std::string_view::npos ? store.npos : end - authority);
-  const size_t at = host_part.rfind('@');
-  if (at == std::string_view::npos) return std::string(store);
-  const size_t colon = host_part.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string(store);
-  return std::string(store.substr(0, authority + colon + 1)) + "***" + std::string(store.substr(authority + at));
-}
-
 std::string slurm_store_warning(std::string_view store, bool pinned_to_nodes, int tasks) {
-  if (store_is_shared(store)) return {};
+  if (store::is_postgres_url(store)) return {};
   if (pinned_to_nodes) {
     return fmt::format(
         "the store '{}' is a SQLite file, which serves the workers of one machine only; --nodelist pins the tasks, "
         "so make sure it names exactly one node (and that the store's folder is on that node's local disk). "
         "For several nodes use a PostgreSQL store: store: postgresql://USER@HOST/DB in the sweep file.",
-        store);
+        store::redact_store_url(store));
   }
   return fmt::format(
       "the store '{}' is a SQLite file, which serves the workers of one machine only, but SLURM may start the {} "
@@ -163,7 +147,7 @@ std::string slurm_store_warning(std::string_view store, bool pinned_to_nodes, in
       "path, fills a store of its own that the others never see. Use a PostgreSQL store every node reaches "
       "(store: postgresql://USER@HOST/DB in the sweep file), or pin every task to the store's machine with "
       "--nodelist NODE.",
-      store, tasks == 1 ? "task (and each requeue of it)" : fmt::format("{} array tasks", tasks),
+      store::redact_store_url(store), tasks == 1 ? "task (and each requeue of it)" : fmt::format("{} array tasks", tasks),
       tasks == 1 ? "" : "s");
 }
 
@@ -272,8 +256,8 @@ std::string slurm_script(const SlurmScriptOptions& o) {
                              "(SIGTERM) stop the worker"
                            : "# and the task ends (no self-requeue). scancel and preemption (SIGTERM) stop the worker");
   line("# the same way, without a requeue. Logs: one file per array task, appended to across requeues.");
-  line(fmt::format("# Store: {}", redact_store_password(o.store)));
-  if (!store_is_shared(o.store)) {
+  line(fmt::format("# Store: {}", store::redact_store_url(o.store)));
+  if (!store::is_postgres_url(o.store)) {
     line(o.nodelist.empty() ? "# WARNING: a SQLite store serves one machine only; use postgresql:// or --nodelist "
                               "(docs/slurm.md)."
                             : "# NOTE: a SQLite store serves one machine only: --nodelist must name one node.");
@@ -310,6 +294,16 @@ std::string slurm_script(const SlurmScriptOptions& o) {
   line("echo \"lpsweep: array task $task (job ${SLURM_JOB_ID:-?}, restart ${SLURM_RESTART_COUNT:-0}) on "
        "$(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\"");
   line("");
+  line("# --signal=B:USR1 reaches only this shell, and bash runs a trap only between commands, so the worker runs");
+  line("# in the background while this shell waits; the traps pass signals on. `wait` returns early (status > 128)");
+  line("# when a trapped signal arrives; then the loop waits again for the worker's own exit status.");
+  line("worker_pid=");
+  line("signalled=");
+  line("requeue=");
+  line(fmt::format("trap 'signalled=USR1; {}[ -z \"$worker_pid\" ] || kill -USR1 \"$worker_pid\" 2>/dev/null' USR1",
+                   o.requeue_on_signal ? "requeue=1; " : ""));
+  line("trap 'signalled=TERM; [ -z \"$worker_pid\" ] || kill -TERM \"$worker_pid\" 2>/dev/null' TERM INT");
+  line("");
   if (o.submit_in_job) {
     line("# Queue the sweep's runs. Idempotent and safe when many tasks start at once; an edited sweep adds its new");
     line("# runs only. Every task does it so that none finds an empty queue before the first has submitted.");
@@ -320,22 +314,20 @@ std::string slurm_script(const SlurmScriptOptions& o) {
   if (o.lease_s > 0) worker += fmt::format(" --lease {}", o.lease_s);
   if (o.gpus_per_task > 0) worker += " --gpus all";  // SLURM sets CUDA_VISIBLE_DEVICES to the task's GPUs
   if (o.runs_per_gpu > 1) worker += fmt::format(" --runs-per-gpu {}", o.runs_per_gpu);
-  line("# The worker runs in the background while this shell waits: --signal=B:USR1 reaches only this shell, and");
-  line("# bash runs a trap only between commands, so a foreground worker would get the signal after it exited.");
-  line("# `wait` returns early (status > 128) when a trapped signal arrives; then wait again for the worker's exit.");
-  line("requeue=");
-  line("signalled=");
-  line(worker + " &");
-  line("worker_pid=$!");
-  line(o.requeue_on_signal ? "trap 'signalled=1; requeue=1; kill -USR1 \"$worker_pid\" 2>/dev/null' USR1"
-                           : "trap 'signalled=1; kill -USR1 \"$worker_pid\" 2>/dev/null' USR1");
-  line("trap 'signalled=1; kill -TERM \"$worker_pid\" 2>/dev/null' TERM INT");
-  line("while :; do");
-  line("  signalled=");
-  line("  wait \"$worker_pid\"");
-  line("  status=$?");
-  line("  [ -z \"$signalled\" ] && break");
-  line("done");
+  line("status=0");
+  line("if [ -n \"$signalled\" ]; then");
+  line("  echo \"lpsweep: SIG$signalled arrived before the worker started; not starting it\"");
+  line("else");
+  line("  " + worker + " &");
+  line("  worker_pid=$!");
+  line("  [ -z \"$signalled\" ] || kill -\"$signalled\" \"$worker_pid\" 2>/dev/null  # arrived before worker_pid was set");
+  line("  while :; do");
+  line("    signalled=");
+  line("    wait \"$worker_pid\"");
+  line("    status=$?");
+  line("    [ -z \"$signalled\" ] && break");
+  line("  done");
+  line("fi");
   line("echo \"lpsweep: worker exited with status $status at $(date -u +%Y-%m-%dT%H:%M:%SZ)\"");
   if (o.requeue_on_signal) {
     line("if [ -n \"$requeue\" ] && [ \"$status\" -eq 0 ]; then");

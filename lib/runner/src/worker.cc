@@ -219,8 +219,9 @@ WorkerSummary Worker::run() {
       }
       released = heartbeat.released();
     }
-    if (report && report->outcome == AttemptOutcome::kStopped && report->message.empty()) {
-      report->message = fmt::format("stopped by {}; checkpointed and requeued", describe_stop_signal(process_stop_signal()));
+    if (report && report->outcome == AttemptOutcome::kStopped) {  // say what stopped it (SLURM's USR1, TERM, ...)
+      const std::string by = fmt::format("stopped by {}", describe_stop_signal(process_stop_signal()));
+      report->message = report->message.empty() ? by + "; requeued" : by + ": " + report->message;
     }
     if (!report || released) {
       ++summary.lease_lost;

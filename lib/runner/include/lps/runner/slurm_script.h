@@ -65,14 +65,10 @@ struct SlurmScriptOptions {
 // The script. Throws lps::Error(kUserInput) listing every problem of validate().
 [[nodiscard]] std::string slurm_script(const SlurmScriptOptions& options);
 
-// True for stores every node can reach (postgresql:// and postgres:// URLs); false for SQLite paths.
-[[nodiscard]] bool store_is_shared(std::string_view store);
-// Why a SQLite store needs care under SLURM (one machine only) and what to do; "" for shared stores.
+// Why a SQLite store needs care under SLURM (one machine only) and what to do; "" for a PostgreSQL store,
+// which every node reaches (store::is_postgres_url). The script and the warning never show a password
+// (store::redact_store_url).
 [[nodiscard]] std::string slurm_store_warning(std::string_view store, bool pinned_to_nodes, int tasks);
-
-// The store with a URL's password replaced by "***" (postgresql://user:pw@host/db -> postgresql://user:***@host/db);
-// paths unchanged. The script and warnings never repeat a password.
-[[nodiscard]] std::string redact_store_password(std::string_view store);
 
 // SLURM's time formats: "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S" → seconds; "UNLIMITED" or
 // "INFINITE" → INT64_MAX; nullopt for anything else.
