@@ -8,4 +8,6 @@ LPS_SETUP_FOR_TESTS=1 "$root/scripts/setup.sh"
 "$root/scripts/build.sh"
 build=${LPS_BUILD_DIR:-$root/build}
 ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1800
+# libFuzzer + ASan/UBSan on the sweep parser and the CSV importer, 150 s per target (docs/fuzzing.md).
+if [ "${LPS_SKIP_FUZZ:-0}" != 1 ]; then "$root/scripts/fuzz.sh"; fi
 echo "lpsweep test: whole suite finished in $(( $(date +%s) - start ))s"

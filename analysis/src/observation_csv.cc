@@ -3,6 +3,7 @@
 #include <lps/analysis/observation_csv.h>
 #include <lps/core/diagnostic.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -82,12 +83,18 @@ RowFilter parse_row_filter(const std::string& text) {
 
 std::vector<Observation> read_observations_csv(const std::filesystem::path& path, const CsvColumns& columns,
                                                const std::vector<RowFilter>& filters) {
-  const std::string file = path.string();
   std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::kUserInput, fmt::format("{}: cannot open the CSV file", file));
+  if (!in) throw Error(ErrorKind::kUserInput, fmt::format("{}: cannot open the CSV file", path.string()));
+  return read_observations_csv(in, path.string(), columns, filters);
+}
+
+std::vector<Observation> read_observations_csv(std::istream& in, const std::string& file, const CsvColumns& columns,
+                                               const std::vector<RowFilter>& filters) {
+  const std::filesystem::path path(file);
   std::string line;
-  if (!std::getline(in, line))
-    throw Error(ErrorKind::kUserInput, fmt::format("{}: empty file (no header)", file));
+  if (!std::getline(in, line)) {
+    throw UserInputError({Diagnostic{file, 1, 1, "", "empty file: the first line must name the columns"}});
+  }
   const std::vector<std::string> header = split_csv_line(line);
   DiagnosticList problems;
   auto column_index = [&](const std::string& name, const std::string& role) -> int {
@@ -96,7 +103,7 @@ std::vector<Observation> read_observations_csv(const std::filesystem::path& path
       if (header[i] == name) return static_cast<int>(i);
     }
     problems.add(Diagnostic{
-        file, 1, 0, name,
+        file, 1, 1, name,
         fmt::format("no column named '{}' for {} (columns: {})", name, role, fmt::join(header, ", "))});
     return -1;
   };
@@ -116,7 +123,9 @@ std::vector<Observation> read_observations_csv(const std::filesystem::path& path
     if (line.empty() || line == "\r") continue;
     const std::vector<std::string> cells = split_csv_line(line);
     if (cells.size() != header.size()) {
-      problems.add(Diagnostic{file, line_no, 0, "",
+      // Point at the first field that is missing or extra.
+      const int first_bad = static_cast<int>(std::min(cells.size(), header.size())) + 1;
+      problems.add(Diagnostic{file, line_no, first_bad, "",
                               fmt::format("{} fields, the header has {}", cells.size(), header.size())});
       continue;
     }

@@ -15,7 +15,7 @@ TEST(InputGuards, AFileLargerThanTheLimitIsRefusedBeforeParsing) {
   options.max_bytes = 1000;
   const std::string yaml = "name: big\n# " + std::string(2000, 'x') + "\n";
   EXPECT_EQ(problems_of_string(yaml, "big.yaml", options),
-            std::vector<std::string>{"is 2,013 bytes; sweep files are limited to 1,000 bytes"});
+            std::vector<std::string>{"2:991: is 2,013 bytes; sweep files are limited to 1,000 bytes"});
 }
 
 TEST(InputGuards, DeepFlowNestingIsRefusedWithoutCrashing) {
@@ -49,7 +49,7 @@ TEST(InputGuards, AliasBombsAreRefusedInsteadOfExpanded) {
 TEST(InputGuards, AnEmptyFileSaysWhatASweepNeeds) {
   EXPECT_EQ(problems_of_string("", "empty.yaml"),
             std::vector<std::string>{
-                "is empty; a sweep needs at least name, models, tokens and schemes (docs/sweep-spec.md)"});
+                "1:1: is empty; a sweep needs at least name, models, tokens and schemes (docs/sweep-spec.md)"});
   EXPECT_EQ(problems_of_string("# only a comment\n", "empty.yaml").size(), 1u);
 }
 

@@ -8,6 +8,7 @@
 #include <lps/analysis/observation.h>
 
 #include <filesystem>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,16 @@ struct RowFilter {
 // Parses "col=value", "col!=value", "col<value", ...; throws lps::Error(kUserInput) for anything else.
 [[nodiscard]] RowFilter parse_row_filter(const std::string& text);
 
-// Reads every row passing all filters. Problems (missing file, unknown columns, unparsable numbers) are
-// reported together as `file:line:col: column: message` in one UserInputError.
+// Reads every row passing all filters. Problems (an empty file, unknown columns, rows of the wrong width,
+// unparsable numbers) are reported together as `file:line:col: column: message` in one UserInputError;
+// line is 1-based, col is the 1-based field number (1 for problems of a whole row or of the header).
+// A file that cannot be opened is an lps::Error(kUserInput) naming it.
 [[nodiscard]] std::vector<Observation> read_observations_csv(const std::filesystem::path& path,
+                                                             const CsvColumns& columns,
+                                                             const std::vector<RowFilter>& filters);
+
+// Same, from a stream; `file` names it in diagnostics and default labels.
+[[nodiscard]] std::vector<Observation> read_observations_csv(std::istream& in, const std::string& file,
                                                              const CsvColumns& columns,
                                                              const std::vector<RowFilter>& filters);
 
