@@ -10,9 +10,10 @@ namespace lps::config::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> kTrainKeys{
+constexpr std::array<std::string_view, 11> kTrainKeys{
     "lr",    "final_lr_ratio", "warmup_fraction", "warmup_start_ratio", "weight_decay",
-    "betas", "grad_clip",      "batch_seqs",      "micro_batch_seqs",   "seq_len"};
+    "betas", "grad_clip",      "batch_seqs",      "micro_batch_seqs",   "seq_len",
+    "ranks"};
 constexpr std::array<std::string_view, 4> kPowerLawKeys{"rule", "base_lr", "base_params", "exponent"};
 constexpr std::array<std::string_view, 1> kLrRules{"power_law"};
 constexpr std::array<std::string_view, 1> kLrWords{"paper"};
@@ -20,6 +21,7 @@ constexpr std::array<std::string_view, 2> kEvalKeys{"every_steps", "tokens"};
 constexpr std::array<std::string_view, 2> kCheckpointKeys{"every_steps", "keep"};
 constexpr std::array<std::string_view, 2> kRetryKeys{"max_attempts", "backoff_s"};
 constexpr int64_t kMaxBatchSeqs = 1'000'000;
+constexpr int64_t kMaxRanks = 1024;  // data-parallel processes per run (docs/data-parallel.md)
 constexpr int64_t kMaxSteps = 1'000'000'000'000;
 constexpr int64_t kMaxSeqLen = 1 << 20;
 constexpr double kMaxLr = 1.0;
@@ -86,11 +88,27 @@ void parse_train(YamlReader& r, const YAML::Node& node, TrainEntry& out) {
       if (auto v = r.real(n[1], index_path(p, 1), 0, 1, false, true)) out.beta2 = *v;
     }
   }
+  // Data parallel: each rank takes batch_seqs/ranks sequences of every step.
+  if (const YAML::Node n = node["ranks"]; n.IsDefined()) {
+    const std::string p = child_path(path, "ranks");
+    if (auto v = r.integer(n, p, 1, kMaxRanks)) {
+      if (out.batch_seqs % *v != 0) {
+        r.error(n, p, fmt::format("must divide train.batch_seqs ({}): each rank takes batch_seqs/ranks sequences "
+                                  "of every step, got {}", out.batch_seqs, *v));
+      } else {
+        out.ranks = static_cast<int>(*v);
+      }
+    }
+  }
   if (const YAML::Node n = node["micro_batch_seqs"]; n.IsDefined()) {
     const std::string p = child_path(path, "micro_batch_seqs");
     if (auto v = r.integer(n, p, 0, out.batch_seqs)) {
+      const int64_t per_rank = out.batch_seqs / out.ranks;
       if (*v > 0 && out.batch_seqs % *v != 0) {
         r.error(n, p, fmt::format("must divide train.batch_seqs ({}), got {}", out.batch_seqs, *v));
+      } else if (*v > 0 && per_rank % *v != 0) {
+        r.error(n, p, fmt::format("must divide the sequences of each rank, train.batch_seqs / train.ranks = {} / {} "
+                                  "= {}, got {}", out.batch_seqs, out.ranks, per_rank, *v));
       } else {
         out.micro_batch_seqs = *v;
       }

@@ -149,6 +149,7 @@ std::vector<RunSpec> expand(const config::SweepSpec& sweep) {
           r.data.root = sweep.data.root;
           r.retry.max_attempts = sweep.retry.max_attempts;
           r.retry.backoff_s = sweep.retry.backoff_s;
+          r.ranks = t.ranks;  // data parallel (docs/data-parallel.md)
           r.log_every_steps = sweep.log_every_steps;
           runs.push_back(std::move(r));
         }

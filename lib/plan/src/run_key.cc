@@ -94,6 +94,8 @@ std::string canonical_form(const RunSpec& s) {
   line("data.seed", s.data.seed);
   line("data.heldout_fraction", s.data.heldout_fraction);
   line("data.synthetic_order", s.data.synthetic_order);
+  // Data parallel: written only when not 1, so every run planned before the key existed keeps its key.
+  if (s.ranks != 1) line("ranks", s.ranks);
   return out;
 }
 

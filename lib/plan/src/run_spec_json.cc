@@ -110,6 +110,7 @@ std::string to_json(const RunSpec& s) {
                            {"root", s.data.root}};
   j["retry"] = ordered_json{{"max_attempts", s.retry.max_attempts}, {"backoff_s", s.retry.backoff_s}};
   j["log_every_steps"] = s.log_every_steps;
+  if (s.ranks != 1) j["ranks"] = s.ranks;  // data parallel; absent = 1 (specs stored before it existed)
   return j.dump();
 }
 
@@ -174,6 +175,7 @@ RunSpec run_spec_from_json(std::string_view json) {
   read(retry, "max_attempts", "retry.", s.retry.max_attempts);
   read(retry, "backoff_s", "retry.", s.retry.backoff_s);
   read(j, "log_every_steps", "", s.log_every_steps);
+  read(j, "ranks", "", s.ranks);
   return s;
 }
 

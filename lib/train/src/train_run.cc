@@ -10,6 +10,7 @@
 #include <lps/ops/device.h>
 #include <lps/plan/run_key.h>
 #include <lps/train/checkpoint_file.h>
+#include <lps/train/distributed.h>
 #include <lps/train/run_setup.h>
 #include <lps/train/trainer.h>
 
@@ -119,6 +120,10 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
   // A killed earlier attempt may have left a half-written checkpoint; this attempt owns the run now.
   if (const int n = remove_stale_temporaries(hooks.checkpoint_dir()); n > 0) log_info("{} stale checkpoint temporaries removed", n);
   const bool resumed = resume(trainer, hooks);
+  // Data parallel (distributed.h): connect the ranks; all continue from rank 0's (possibly resumed) state,
+  // and only rank 0 reports, evaluates and checkpoints.
+  const bool leader = options.ranks == nullptr || options.ranks->rank() == 0;
+  if (options.ranks != nullptr) trainer.join_ranks(*options.ranks);
   const int64_t first_step = trainer.step();
   const int64_t first_tokens = trainer.tokens();
   log_info("training {} steps of {} tokens ({} to go{})", total, trainer.tokens_per_step(), total - first_step,
@@ -216,10 +221,17 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
     const bool ckpt = spec.checkpoint.every_steps > 0 && s % spec.checkpoint.every_steps == 0;
     if (!(log || eval || ckpt)) continue;
     if (!drain()) return finish(RunStatus::kDiverged);
-    if (log || eval) report(eval ? trainer.evaluate() : -1, last_lr, last_grad_norm);
-    if (ckpt) checkpoint();
+    if ((log || eval) && leader) report(eval ? trainer.evaluate() : -1, last_lr, last_grad_norm);
+    if (ckpt && leader) checkpoint();
   }
   if (!drain()) return finish(RunStatus::kDiverged);
+  if (options.ranks != nullptr) {  // data parallel: every rank must end with the same weights
+    if (!trainer.ranks_in_sync()) throw RunError("the data-parallel ranks ended with different weights");
+    if (!leader) {
+      result.message = fmt::format("rank {}: trained {} steps", options.ranks->rank(), trainer.step());
+      return finish(RunStatus::kCompleted);
+    }
+  }
   const double eval_loss = trainer.evaluate();
   if (!std::isfinite(eval_loss)) {
     result.diverged_step = trainer.step();

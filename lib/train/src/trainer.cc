@@ -5,10 +5,12 @@
 #include "host_batches.h"
 #include "step_graph.h"
 
+#include <lps/core/crash_point.h>
 #include <lps/core/diagnostic.h>
 #include <lps/core/error.h>
 #include <lps/core/sha256.h>
 #include <lps/ops/linear.h>
+#include <lps/train/distributed.h>
 
 #include <ATen/Context.h>
 #include <ATen/DeviceAccelerator.h>
@@ -62,6 +64,14 @@ class Trainer::Impl {
   std::unique_ptr<StepGraph> graph;
   torch::Tensor static_tokens, lr_tensor, static_loss, static_grad_norm;
   int64_t eager_steps = 0;
+  // Rows of each batch this process trains, and its micro-batch (the whole batch and micro_batch_seqs
+  // unless data parallel).
+  int64_t local_batch = 0, local_micro = 0;
+  // Data parallel (join_ranks): the group, and one flat FP32 buffer of which every gradient is a view, plus
+  // the step's loss in the last element, so one all-reduce per step sums everything.
+  RankGroup* ranks = nullptr;
+  torch::Tensor flat_grads;
+  std::string crash_point;  // "train.ddp.step.rank<r>": fault-injection tests kill one rank at a step
 };
 
 namespace {
@@ -114,6 +124,8 @@ Trainer::Trainer(TrainerOptions options, model::ModelConfig config, data::TokenS
     throw Error(ErrorKind::kUserInput, "precision bf16 autocast needs a CUDA device; this run is on the CPU");
   }
   impl_->autocast = device_.is_cuda() && options_.precision != Precision::kFp32;
+  impl_->local_batch = options_.batch_seqs;
+  impl_->local_micro = options_.micro_batch_seqs;
   if (options_.deterministic) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   LPS_CHECK(config.vocab_size == source.vocab_size(), "model vocabulary {} != data vocabulary {}", config.vocab_size,
             source.vocab_size());
@@ -157,22 +169,34 @@ Trainer::Trainer(TrainerOptions options, model::ModelConfig config, data::TokenS
 Trainer::~Trainer() = default;
 
 void Trainer::train_step() {
-  const int64_t B = options_.batch_seqs, W = options_.seq_len + 1;
+  const int64_t B = impl_->local_batch, W = options_.seq_len + 1;
+  // Data parallel: rank r trains windows [start + r·B, start + (r+1)·B) of the global batch — the rows a single
+  // process would give that slice — and the position then moves past the whole global batch.
+  const int64_t global_start = source_.position();
+  if (impl_->ranks != nullptr) {
+    LPS_CRASH_POINT(impl_->crash_point);
+    source_.set_position(global_start + impl_->ranks->rank() * B);
+  }
+  auto next_global_batch = [&] {
+    if (impl_->ranks != nullptr) source_.set_position(global_start + options_.batch_seqs);
+  };
   if (impl_->host) {
     std::optional<c10::StreamGuard> on_side;
     if (impl_->graph) on_side.emplace(impl_->graph->stream());
     auto slot = impl_->host->acquire();  // a pinned buffer whose previous copy has finished
     source_.next_train(B, options_.seq_len, std::span<int32_t>(slot.data, static_cast<size_t>(B * W)));
+    next_global_batch();
     train_step_on(impl_->host->upload(slot));
     return;
   }
   impl_->cpu_buffer.resize(static_cast<size_t>(B * W));
   source_.next_train(B, options_.seq_len, impl_->cpu_buffer);
+  next_global_batch();
   train_step_on(torch::from_blob(impl_->cpu_buffer.data(), {B, W}, torch::kInt32));
 }
 
 void Trainer::train_step_on(const torch::Tensor& tokens_in) {
-  const int64_t B = options_.batch_seqs, T = options_.seq_len;
+  const int64_t B = impl_->local_batch, T = options_.seq_len;
   TORCH_CHECK(tokens_in.dim() == 2 && tokens_in.size(0) == B && tokens_in.size(1) == T + 1,
               "train_step_on: tokens must be [", B, ", ", T + 1, "], got ", tokens_in.sizes());
   ops::set_quant_step(options_.seed, step_);
@@ -202,13 +226,17 @@ void Trainer::train_step_on(const torch::Tensor& tokens_in) {
     }
   }
   ++step_;
-  tokens_ += B * T;
+  tokens_ += options_.batch_seqs * T;  // the global batch (all ranks together)
 }
 
 std::pair<torch::Tensor, torch::Tensor> Trainer::run_step(const torch::Tensor& tokens, double lr,
                                                           const torch::Tensor& lr_tensor) {
-  const int64_t B = options_.batch_seqs, T = options_.seq_len, micro = options_.micro_batch_seqs;
-  for (auto& p : impl_->all_params) p.mutable_grad().zero_();
+  const int64_t B = impl_->local_batch, T = options_.seq_len, micro = impl_->local_micro;
+  if (impl_->flat_grads.defined()) {
+    impl_->flat_grads.zero_();
+  } else {
+    for (auto& p : impl_->all_params) p.mutable_grad().zero_();
+  }
   const int64_t n_micro = B / micro;
   torch::Tensor loss_sum;
   for (int64_t m = 0; m < n_micro; ++m) {
@@ -222,6 +250,15 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::run_step(const torch::Tensor& t
     const auto detached = loss.detach();
     loss_sum = m == 0 ? detached.clone() : loss_sum + detached;
   }
+  torch::Tensor mean_loss = loss_sum / static_cast<double>(n_micro);
+  if (impl_->ranks != nullptr) {
+    // Data parallel: sum every rank's gradients and loss, then divide — the mean over the global batch.
+    auto& flat = impl_->flat_grads;
+    flat.narrow(0, flat.numel() - 1, 1).copy_(mean_loss.reshape({1}));
+    impl_->ranks->all_reduce_sum(flat);
+    flat.div_(static_cast<double>(impl_->ranks->world()));
+    mean_loss = flat.narrow(0, flat.numel() - 1, 1).reshape({}).clone();
+  }
   std::vector<torch::Tensor> grads;
   grads.reserve(impl_->all_params.size());
   for (const auto& p : impl_->all_params) grads.push_back(p.grad());
@@ -233,7 +270,7 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::run_step(const torch::Tensor& t
   }
   adamw_group(impl_->decay, options_, lr, lr_tensor);
   adamw_group(impl_->no_decay, options_, lr, lr_tensor);
-  return {loss_sum / static_cast<double>(n_micro), grad_norm};
+  return {mean_loss, grad_norm};
 }
 
 std::vector<StepValues> Trainer::flush_metrics() {
@@ -350,6 +387,74 @@ std::string Trainer::params_sha256() const {
     hash.update(cpu.data_ptr(), static_cast<size_t>(cpu.numel()) * sizeof(float));
   }
   return to_hex(hash.finish());
+}
+
+// ---- Data parallel (distributed.h; added by the data-parallel issue) ----------------------------------
+
+void Trainer::join_ranks(RankGroup& group) {
+  LPS_CHECK(impl_->ranks == nullptr, "Trainer::join_ranks called twice");
+  const int world = group.world();
+  const int64_t B = options_.batch_seqs, micro = options_.micro_batch_seqs;
+  if (options_.cuda_graph) {
+    throw Error(ErrorKind::kUserInput, "CUDA graph capture is not available for data-parallel runs (train.ranks > 1)");
+  }
+  if (B % world != 0) {
+    throw Error(ErrorKind::kUserInput, fmt::format("train.batch_seqs ({}) must be divisible by train.ranks ({})", B, world));
+  }
+  const int64_t local = B / world;
+  const int64_t local_micro = micro == B ? local : micro;  // no accumulation stays no accumulation
+  if (local % local_micro != 0) {
+    throw Error(ErrorKind::kUserInput, fmt::format("train.micro_batch_seqs ({}) must divide the sequences of each rank "
+                                                   "(batch_seqs / ranks = {} / {} = {})", micro, B, world, local));
+  }
+  group.connect(device_);
+  torch::NoGradGuard no_grad;
+  // Every rank starts from rank 0's state: the same weights and optimizer moments bit for bit (also after a
+  // resume, which only rank 0 reads from its checkpoint), and the same counters.
+  auto broadcast = [&](torch::Tensor t) { group.broadcast_from_rank0(t); };
+  for (auto& [name, p] : impl_->named) broadcast(p);
+  for (auto* g : {&impl_->decay, &impl_->no_decay}) {
+    for (size_t i = 0; i < g->params.size(); ++i) {
+      broadcast(g->exp_avg[i]);
+      broadcast(g->exp_avg_sq[i]);
+      broadcast(g->steps[i]);
+    }
+  }
+  auto counters = torch::tensor({step_, tokens_, source_.position()}, torch::kLong).to(device_);
+  broadcast(counters);
+  const auto host_counters = counters.to(torch::kCPU);
+  step_ = host_counters[0].item<int64_t>();
+  tokens_ = host_counters[1].item<int64_t>();
+  source_.set_position(host_counters[2].item<int64_t>());
+  // One buffer for all gradients (views into it) and the loss: one all-reduce per step.
+  int64_t total = 0;
+  for (const auto& p : impl_->all_params) {
+    LPS_CHECK(p.scalar_type() == torch::kFloat32, "data parallel needs FP32 master weights");
+    total += p.numel();
+  }
+  impl_->flat_grads = torch::zeros({total + 1}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  int64_t offset = 0;
+  for (auto& p : impl_->all_params) {
+    p.mutable_grad() = impl_->flat_grads.narrow(0, offset, p.numel()).view(p.sizes());
+    offset += p.numel();
+  }
+  impl_->local_batch = local;
+  impl_->local_micro = local_micro;
+  if (device_.is_cuda()) impl_->host = std::make_unique<HostBatches>(local, options_.seq_len + 1, device_);
+  impl_->crash_point = fmt::format("train.ddp.step.rank{}", group.rank());
+  impl_->ranks = &group;
+}
+
+bool Trainer::ranks_in_sync() {
+  LPS_CHECK(impl_->ranks != nullptr, "ranks_in_sync before join_ranks");
+  torch::NoGradGuard no_grad;
+  // Σ over parameters of (Σ p + Σ p²) in FP64: bit-equal weights give bit-equal sums on the same kind of device.
+  auto fingerprint = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device_));
+  for (const auto& p : impl_->all_params) {
+    const auto d = p.detach().to(torch::kDouble);
+    fingerprint += d.sum() + d.square().sum();
+  }
+  return impl_->ranks->same_on_all_ranks(fingerprint.item<double>());
 }
 
 }  // namespace lps::train

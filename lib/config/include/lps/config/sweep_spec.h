@@ -100,6 +100,8 @@ struct TrainEntry {
   int64_t batch_seqs = 64;
   int64_t micro_batch_seqs = 0;  // 0 = batch_seqs
   int seq_len = 0;               // 0 = each model's own (presets: paper 512, tiny 64/128)
+  int ranks = 1;                 // data-parallel processes per run, one GPU each (Gloo on CPUs);
+                                 // docs/data-parallel.md (added by the data-parallel issue)
 };
 
 struct EvalEntry {

@@ -119,6 +119,10 @@ struct RunSpec {
   DataSpec data;
   RetrySpec retry;
   int64_t log_every_steps = 10;  // metrics to the store; not part of the key
+  // Added by the data-parallel issue (additive): processes (one GPU each, or CPU ranks with Gloo) that
+  // train this run together, each on batch_seqs/ranks sequences of every step (docs/data-parallel.md).
+  // Part of the key only when not 1 (sums in another order are not bit-equal), so existing keys stay.
+  int ranks = 1;
 
   bool operator==(const RunSpec&) const = default;
 };

@@ -9,6 +9,8 @@
 
 namespace lps::train {
 
+class RankGroup;  // distributed.h
+
 [[nodiscard]] RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks);
 
 // Added by the trainer issue (additive): how to run, as opposed to what (the RunSpec). None of these
@@ -19,6 +21,9 @@ struct TrainingOptions {
   bool cuda_graph = false;       // GPU: capture each optimizer step as a CUDA graph (small models)
   double explosion_loss = 0;     // a training loss above this is a divergence; 0 = 2·ln(vocabulary)
   double progress_interval_s = 10;  // seconds between progress lines in the log
+  // Added by the data-parallel issue: this process is one rank of a data-parallel run (distributed.h; the
+  // group is opened, not yet connected). Rank 0 reports through the hooks; the others write nothing.
+  RankGroup* ranks = nullptr;
 };
 
 [[nodiscard]] RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const TrainingOptions& options);

@@ -21,6 +21,8 @@
 
 namespace lps::train {
 
+class RankGroup;  // distributed.h
+
 enum class Precision {
   kAuto,          // BF16 autocast on CUDA, FP32 on CPU
   kFp32,          // FP32 everywhere
@@ -94,6 +96,16 @@ class Trainer {
 
   // SHA-256 over every parameter's FP32 bytes in state-dict order: equal iff the weights are bit-equal.
   [[nodiscard]] std::string params_sha256() const;
+
+  // Data parallel (distributed.h; added by the data-parallel issue). Connects `group` on this trainer's
+  // device, copies rank 0's whole state (weights, AdamW moments, step, tokens, data position) to every rank,
+  // and from then on each step trains this rank's batch_seqs/world sequences of the global batch and sums
+  // the gradients (and the loss) with the other ranks before clipping: the mean over the global batch.
+  // Call once, after load_state() and before the first step. Throws lps::Error(kUserInput) when the batch
+  // does not split (batch_seqs % world, micro_batch_seqs) or cuda_graph is on.
+  void join_ranks(RankGroup& group);
+  // True when every rank holds the same weights (a collective: every rank of the group calls it).
+  [[nodiscard]] bool ranks_in_sync();
 
  private:
   // The step itself: zero grads, forward/backward per micro-batch, clip, AdamW. No host synchronisation.
