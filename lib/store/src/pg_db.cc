@@ -120,6 +120,8 @@ class PgCursor final : public Cursor {
   int row_ = -1;
 };
 
+constexpr const char* kServerTime = "SELECT extract(epoch FROM clock_timestamp())::float8";
+
 class PgDb final : public Connection {
  public:
   PgDb(const std::string& url, BusyPolicy policy) : url_(url), shown_(redact_store_url(url)), policy_(policy) {
@@ -142,8 +144,10 @@ class PgDb final : public Connection {
   int changes() const override { return changes_; }
   const std::string& path() const override { return shown_; }
   Dialect dialect() const override { return Dialect::kPostgres; }
+  // Inside a transaction: the server's time when it began (read with BEGIN, no extra round trip).
   double now() override {
-    auto st = prepare("SELECT extract(epoch FROM clock_timestamp())::float8");
+    if (txn_now_) return *txn_now_;
+    auto st = prepare(kServerTime);
     if (!st.step()) throw IoError(fmt::format("store {}: the server did not tell its time", shown_));
     return st.get_double(0);
   }
@@ -244,6 +248,19 @@ class PgDb final : public Connection {
     connect();
   }
 
+  // BEGIN and the server's clock in one round trip (a multi-statement simple query returns the last result).
+  void begin(const char* begin_sql) {
+    txn_now_.reset();
+    PGresult* r = PQexec(conn_, fmt::format("{}; {}", begin_sql, kServerTime).c_str());
+    finish(r, "starting a transaction");
+    if (PQntuples(r) != 1) {
+      PQclear(r);
+      throw IoError(fmt::format("store {}: the server did not tell its time", shown_));
+    }
+    txn_now_ = std::strtod(PQgetvalue(r, 0, 0), nullptr);
+    PQclear(r);
+  }
+
   void rollback_if_open() {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) != PQTRANS_IDLE) {
       PQclear(PQexec(conn_, "ROLLBACK"));
@@ -259,7 +276,7 @@ class PgDb final : public Connection {
       try {
         ensure_connected();
         try {
-          exec(begin_sql, "starting a transaction");
+          begin(begin_sql);
         } catch (const IoError&) {
           // The server closed an idle session (restart, failover, idle timeout): reconnect once and retry.
           if (reconnected || PQstatus(conn_) == CONNECTION_OK) throw;
@@ -268,9 +285,11 @@ class PgDb final : public Connection {
         }
         try {
           fn();
+          txn_now_.reset();
           exec("COMMIT", "committing");
           return;
         } catch (...) {
+          txn_now_.reset();
           rollback_if_open();
           throw;
         }
@@ -291,6 +310,7 @@ class PgDb final : public Connection {
   std::string shown_;
   BusyPolicy policy_;
   mutable int changes_ = 0;
+  std::optional<double> txn_now_;  // the server's time at BEGIN, while a transaction runs
 };
 
 bool PgCursor::step() {

@@ -15,8 +15,9 @@
 namespace lps::store {
 namespace detail {
 
-void check_fence(Connection& db, const Fence& fence, double now, const char* what) {
-  auto st = db.prepare(std::string("SELECT state, attempts, lease_owner, lease_expires FROM runs WHERE id = ?1") +
+FencedRun check_fence(Connection& db, const Fence& fence, double now, const char* what) {
+  auto st = db.prepare(std::string("SELECT state, attempts, lease_owner, lease_expires, failures, max_attempts, "
+                                   "backoff_s FROM runs WHERE id = ?1") +
                        for_update(db));
   st.bind(1, fence.run_id);
   if (!st.step()) {
@@ -40,6 +41,7 @@ void check_fence(Connection& db, const Fence& fence, double now, const char* wha
     throw LeaseLost(fmt::format("{} rejected: run #{} attempt {} (worker '{}') no longer holds the run: {}", what,
                                 fence.run_id, fence.attempt, fence.worker, why));
   }
+  return {static_cast<int>(st.get_int(4)), static_cast<int>(st.get_int(5)), st.get_double(6)};
 }
 
 namespace {
@@ -253,13 +255,11 @@ void Store::finish(const Fence& fence, const AttemptReport& report) {
   auto& db = impl_->db;
   db.write_txn([&] {
     const double now = db.now();
-    detail::check_fence(db, fence, now, fmt::format("result ({})", to_string(report.outcome)).c_str());
-    auto info = db.prepare("SELECT failures, max_attempts, backoff_s FROM runs WHERE id = ?1");
-    info.bind(1, fence.run_id);
-    if (!info.step()) throw IoError("run vanished");
-    const int failures = static_cast<int>(info.get_int(0));
-    const int max_attempts = static_cast<int>(info.get_int(1));
-    const double backoff_s = info.get_double(2);
+    const auto fenced =
+        detail::check_fence(db, fence, now, fmt::format("result ({})", to_string(report.outcome)).c_str());
+    const int failures = fenced.failures;
+    const int max_attempts = fenced.max_attempts;
+    const double backoff_s = fenced.backoff_s;
 
     std::string state;
     int new_failures = failures;

@@ -23,9 +23,16 @@ struct Store::Impl {
 
 namespace detail {
 
+// The retry fields of a fenced run, read by the fence check (finish needs them; no second query).
+struct FencedRun {
+  int failures = 0;
+  int max_attempts = 0;
+  double backoff_s = 0;
+};
+
 // Throws LeaseLost unless the fenced attempt is the run's current one, the run is running and the lease
 // is unexpired at `now`. Must run inside a write transaction; on PostgreSQL it locks the run's row.
-void check_fence(Connection& db, const Fence& fence, double now, const char* what);
+FencedRun check_fence(Connection& db, const Fence& fence, double now, const char* what);
 
 // " FOR UPDATE" on PostgreSQL (row locks inside READ COMMITTED transactions); nothing on SQLite, whose
 // write transactions hold the whole database.

@@ -1,9 +1,12 @@
-// Store: the SQLite file that holds a sweep's queue, attempts, metrics, checkpoints, fits and benchmarks.
+// Store: where a sweep's queue, attempts, metrics, checkpoints, fits and benchmarks live — a SQLite file
+// (one machine) or a PostgreSQL database (many machines; docs/postgresql.md), chosen by the store URL.
 //
 // One Store object is one connection; it is safe to use from several threads (calls are serialised), and
-// any number of processes may open the same file. Writes run in BEGIN IMMEDIATE transactions retried with
-// backoff, so lock contention (SQLITE_BUSY) never surfaces; only a lock held for StoreOptions::busy_give_up_s
-// is reported, as an IoError naming the file.
+// any number of processes may open the same store. SQLite writes run in BEGIN IMMEDIATE transactions
+// retried with backoff, so lock contention (SQLITE_BUSY) never surfaces; only a lock held for
+// StoreOptions::busy_give_up_s is reported, as an IoError naming the file. PostgreSQL claims lock one row
+// with FOR UPDATE SKIP LOCKED; deadlocks and serialization failures are retried the same way. Lease times
+// come from the client clock on SQLite and from the server clock on PostgreSQL.
 //
 // Queue protocol (docs/queue.md):
 //   claim()      atomically moves the oldest claimable queued run to running, starts attempt n+1 with a
@@ -13,8 +16,9 @@
 //                attempt, the run is running and the lease has not expired; otherwise they throw LeaseLost
 //                and write nothing — a paused or partitioned ("zombie") worker cannot overwrite a takeover.
 //
-// open() refuses network filesystems (SQLite locking is unreliable there), databases with a schema newer
-// than this build, and files that are not lpsweep stores; it creates new files with mode 0600.
+// open() refuses network filesystems for SQLite (its locking is unreliable there), stores with a schema
+// newer than this build, and databases that are not lpsweep stores; it creates new SQLite files with mode
+// 0600 and creates the tables of an empty PostgreSQL database (or schema).
 #pragma once
 
 #include <lps/store/lease_lost_error.h>
@@ -33,17 +37,20 @@ inline constexpr int kSchemaVersion = 3;
 
 class Store {
  public:
-  // Opens or creates the store at `path`; throws IoError (unreadable, network filesystem, not a store,
-  // newer schema) or UserInputError-kind lps::Error for invalid options.
-  [[nodiscard]] static Store open(const std::string& path, const StoreOptions& options = {});
+  // Opens or creates the store at `url` (store_url.h: a SQLite path, sqlite:PATH, or postgresql://...);
+  // throws IoError (unreadable, network filesystem, server unreachable, authentication failed, no such
+  // database, not a store, newer schema) or UserInputError-kind lps::Error for invalid options.
+  [[nodiscard]] static Store open(const std::string& url, const StoreOptions& options = {});
   ~Store();
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
 
+  // The SQLite file, or the PostgreSQL URL with its password redacted (safe to print).
   [[nodiscard]] const std::string& path() const;
   [[nodiscard]] const StoreOptions& options() const;
   [[nodiscard]] int schema_version() const;
-  // PRAGMA integrity_check: "ok" when the file is sound, else SQLite's list of problems.
+  // "ok" when sound, else the problems: SQLite's PRAGMA integrity_check; on PostgreSQL the queue's
+  // invariants (storage integrity is the server's).
   [[nodiscard]] std::string integrity_check() const;
 
   // ---- submit -------------------------------------------------------------------------------------
@@ -96,6 +103,8 @@ class Store {
   [[nodiscard]] std::vector<Artifact> benchmarks(const std::string& name = {}) const;
 
   struct Impl;
+  // lib/store's own access to the connection (store_copy.cc); Impl is opaque everywhere else.
+  [[nodiscard]] Impl* impl() const { return impl_.get(); }
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
