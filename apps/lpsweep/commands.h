@@ -30,5 +30,6 @@ void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_store_command(CLI::App& app);  // store migrate (cmd_store.cc)
 
 }  // namespace lps::cli
