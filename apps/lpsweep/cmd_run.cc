@@ -78,7 +78,7 @@ void add_run_command(CLI::App& app) {
   };
   auto flags = std::make_shared<Flags>();
   cmd->add_option("SWEEP", flags->file, "Sweep file (YAML)")->required();
-  cmd->add_option("--store", flags->store, "SQLite store to use instead of the sweep file's");
+  cmd->add_option("--store", flags->store, "Store to use instead of the sweep file's: SQLite path, sqlite:PATH or postgresql://URL");
   add_worker_flags(cmd, flags->worker);
   cmd->callback([flags] {
     auto spec = config::load_sweep_file(flags->file);

@@ -12,7 +12,7 @@ void add_submit_command(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto store_path = std::make_shared<std::string>();
   cmd->add_option("SWEEP", *file, "Sweep file (YAML)")->required();
-  cmd->add_option("--store", *store_path, "SQLite store to use instead of the sweep file's");
+  cmd->add_option("--store", *store_path, "Store to use instead of the sweep file's: SQLite path, sqlite:PATH or postgresql://URL");
   cmd->callback([file, store_path] {
     auto spec = config::load_sweep_file(*file);
     if (!store_path->empty()) spec.store = *store_path;

@@ -31,7 +31,7 @@
 namespace lps::cli {
 
 void add_store_target_flags(CLI::App* cmd, StoreTargetFlags& flags) {
-  cmd->add_option("--store", flags.store, "SQLite store to use instead of the sweep file's");
+  cmd->add_option("--store", flags.store, "Store to use instead of the sweep file's: SQLite path, sqlite:PATH or postgresql://URL");
   cmd->add_option("--sweep-name", flags.sweep_name, "Only this sweep of the store");
 }
 
