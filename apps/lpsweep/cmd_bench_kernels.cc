@@ -2,6 +2,7 @@
 // the same run, and the quantized linear layers (forward + backward) against BF16. Prints a table; --json
 // writes the numbers. Fails cleanly ("no CUDA device") where there is no GPU.
 #include "bench_commands.h"
+#include "text_file.h"
 #include "commands.h"
 
 #include <lps/core/error.h>
@@ -103,9 +104,7 @@ void run_bench_kernels(const BenchKernelsArgs& a) {
   const auto report = ops::run_kernel_bench(o, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   print_table(report);
   if (!a.json.empty()) {
-    std::ofstream f(a.json);
-    if (!f) throw IoError(fmt::format("cannot write {}", a.json));
-    f << to_json(report);
+    write_text_file(a.json, to_json(report));
   }
   bool all_correct = true;
   for (const auto& k : report.kernels) all_correct &= k.correct;

@@ -2,6 +2,7 @@
 // PyTorch reference (analysis/reference/bench.py) in eager and torch.compile mode, measured in the same
 // invocation on the same device. Synthetic tokens; BF16 autocast on GPU; fused AdamW; the real trainer step.
 #include "bench_commands.h"
+#include "text_file.h"
 #include "commands.h"
 
 #include <lps/core/clock.h>
@@ -12,6 +13,7 @@
 #include <lps/data/synthetic_source.h>
 #include <lps/model/model_config.h>
 #include <lps/ops/device.h>
+#include <lps/quant/scheme.h>
 #include <lps/train/trainer.h>
 
 #include <torch/torch.h>
@@ -42,6 +44,8 @@ struct BenchTrainArgs {
   bool cuda_graph = false;
   double peak_tflops = 0;    // 0 = from the device name (H100/H200 SXM: 989 dense BF16)
   std::string device = "auto";
+  std::vector<std::string> schemes{"bf16"};  // precision presets; the first is the baseline of the ratios
+  std::string speedup_csv;                   // write measured speedups vs the first scheme (lpsweep recommend)
 };
 
 #if defined(LPS_HAVE_TORCH)
@@ -86,16 +90,30 @@ struct BenchTrainArgs {
   return std::strtod(last_json.c_str() + at + key.size(), nullptr);
 }
 
+// The device name as one CSV field (no quoting needed).
+[[nodiscard]] std::string csv_safe(std::string s) {
+  for (char& c : s) {
+    if (c == ',' || c == '"' || c == '\n') c = ' ';
+  }
+  return s;
+}
+
 struct OursResult {
   double tokens_per_s = 0;
   double mfu = -1;
   int64_t n_params = 0;
 };
 
-[[nodiscard]] OursResult bench_ours(const BenchTrainArgs& a, const std::string& preset, torch::Device device,
-                                    double peak) {
+[[nodiscard]] OursResult bench_ours(const BenchTrainArgs& a, const std::string& preset, const std::string& scheme,
+                                    torch::Device device, double peak) {
   auto config = model::preset_config(preset);
   if (!config) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
+  const auto precision = quant::preset_scheme(scheme);
+  if (!precision) {
+    throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: bf16, fp8, mxfp4_rtn, "
+                                                   "mxfp4_sr, quest_fwd, quartet, quartet_sr, nvfp4, quartet2)", scheme));
+  }
+  config->scheme = *precision;
   config->vocab_size = a.vocab;
   config->max_seq_len = static_cast<int>(a.seq);
   data::SyntheticSource source({.vocab_size = a.vocab, .order = 4, .seed = 0});
@@ -133,20 +151,46 @@ void run_bench_train(const BenchTrainArgs& a) {
              name, a.seq, a.batch, a.micro > 0 ? fmt::format(" (micro {})", a.micro) : "", a.vocab,
              device.is_cuda() ? "BF16 autocast" : "FP32", a.steps, a.warmup, a.cuda_graph ? ", CUDA graph" : "");
   if (peak > 0) fmt::print("MFU against {:.0f} TFLOP/s dense BF16 (training FLOPs = 3 × forward, attention included)\n", peak / 1e12);
-  fmt::print("{:>6} {:>12} {:>14} {:>7} {:>14} {:>14} {:>10}\n", "preset", "N", "lpsweep tok/s", "MFU", "torch eager",
-             "torch compile", "vs compile");
+  fmt::print("{:>6} {:>10} {:>12} {:>14} {:>7} {:>9} {:>14} {:>14} {:>10}\n", "preset", "scheme", "N", "lpsweep tok/s",
+             "MFU", "vs " + a.schemes.front(), "torch eager", "torch compile", "vs compile");
+  std::string csv = "N_params,config,forward_speedup,backward_speedup,tokens_per_s,baseline_tokens_per_s,device\n";
   for (const auto& preset : a.presets) {
-    const OursResult ours = bench_ours(a, preset, device, peak);
-    std::optional<double> eager, compiled;
-    if (!a.python.empty()) {
-      eager = python_tokens_per_s(a, preset, "eager");
-      compiled = python_tokens_per_s(a, preset, "compile");
+    double baseline = 0;
+    for (size_t si = 0; si < a.schemes.size(); ++si) {
+      const std::string& scheme = a.schemes[si];
+      const OursResult ours = bench_ours(a, preset, scheme, device, peak);
+      if (si == 0) baseline = ours.tokens_per_s;
+      // The reference is BF16 only: compare it with the baseline scheme's row.
+      std::optional<double> eager, compiled;
+      if (!a.python.empty() && si == 0) {
+        eager = python_tokens_per_s(a, preset, "eager");
+        compiled = python_tokens_per_s(a, preset, "compile");
+      }
+      auto show = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("-"); };
+      const double ratio = ours.tokens_per_s / baseline;
+      fmt::print("{:>6} {:>10} {:>12} {:>14.0f} {:>7} {:>9} {:>14} {:>14} {:>10}\n", preset, scheme, ours.n_params,
+                 ours.tokens_per_s, ours.mfu >= 0 ? fmt::format("{:.1f}%", 100 * ours.mfu) : "-",
+                 fmt::format("{:.2f}×", ratio), show(eager), show(compiled),
+                 compiled ? fmt::format("{:.2f}×", ours.tokens_per_s / *compiled) : "-");
+      std::fflush(stdout);
+      // A whole-step ratio: the same speedup for the forward and the backward part of the step.
+      // Labelled as the fit labels a sweep's schemes: the scheme's name on the quantized side(s), the
+      // baseline's on the other, e.g. quest_fwd/bf16.
+      const quant::Scheme sch = *quant::preset_scheme(scheme);
+      bool fwd_q = false, bwd_q = false;
+      for (int o = 0; o < quant::kNumOperands; ++o) {
+        const bool q = !sch.operands[static_cast<size_t>(o)].is_identity();
+        (o < 2 ? fwd_q : bwd_q) |= q;
+      }
+      const std::string& base = a.schemes.front();
+      csv += fmt::format("{},{}/{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", ours.n_params, fwd_q ? scheme : base,
+                         bwd_q ? scheme : base, ratio, ratio, ours.tokens_per_s, baseline, csv_safe(name));
     }
-    auto show = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("-"); };
-    fmt::print("{:>6} {:>12} {:>14.0f} {:>7} {:>14} {:>14} {:>10}\n", preset, ours.n_params, ours.tokens_per_s,
-               ours.mfu >= 0 ? fmt::format("{:.1f}%", 100 * ours.mfu) : "-", show(eager), show(compiled),
-               compiled ? fmt::format("{:.2f}×", ours.tokens_per_s / *compiled) : "-");
-    std::fflush(stdout);
+  }
+  if (!a.speedup_csv.empty()) {
+    write_text_file(a.speedup_csv, csv);
+    fmt::print("measured speedups vs {} written to {} (lpsweep recommend --speedups table --speedup-csv {})\n",
+               a.schemes.front(), a.speedup_csv, a.speedup_csv);
   }
 #endif
 }
@@ -170,6 +214,12 @@ void add_bench_train(CLI::App& bench) {
   cmd->add_flag("--cuda-graph", args->cuda_graph, "Capture each training step as a CUDA graph");
   cmd->add_option("--peak-tflops", args->peak_tflops, "Peak dense BF16 TFLOP/s for MFU (default: from the GPU name)");
   cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  cmd->add_option("--schemes", args->schemes, "Precision presets to time (the first is the baseline of the ratios)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--speedup-csv", args->speedup_csv,
+                  "Write the measured tokens/s ratios vs the first scheme as a speedup table for "
+                  "`lpsweep recommend --speedups table`");
   cmd->callback([args] { run_bench_train(*args); });
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "text_file.h"
 #include "fit_cli.h"
 
 namespace lps::cli {
@@ -46,10 +47,8 @@ void run_fit_command(const FitFlags& f) {
   fmt::print("{}",
              format_fit_report(outcome, boot ? &*boot : nullptr, held ? &*held : nullptr, !f.no_residuals));
   if (!f.json_out.empty()) {
-    std::ofstream out(f.json_out);
-    if (!out) throw IoError(fmt::format("{}: cannot write the fit JSON", f.json_out));
-    out << export_fit_json(request, outcome,
-                           FitExtras{boot ? &*boot : nullptr, &bo, held ? &*held : nullptr});
+    write_text_file(f.json_out, export_fit_json(request, outcome,
+                                                FitExtras{boot ? &*boot : nullptr, &bo, held ? &*held : nullptr}));
     log_info("wrote {}", f.json_out);
   }
 }

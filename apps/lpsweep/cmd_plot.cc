@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "text_file.h"
 #include "fit_cli.h"
 
 namespace lps::cli {
@@ -40,11 +41,7 @@ void run_plot(const PlotFlags& f) {
   }
   fs::create_directories(f.out);
   const fs::path data = fs::path(f.out) / "plot_data.json";
-  {
-    std::ofstream out(data);
-    if (!out) throw IoError(fmt::format("{}: cannot write the plot data", data.string()));
-    out << plot_data_json(outcome, map ? &*map : nullptr);
-  }
+  write_text_file(data, plot_data_json(outcome, map ? &*map : nullptr));
   const std::string python = python_executable();
   const int rc = run_python(plot_script_path(), {data.string(), f.out, "--formats", f.formats});
   if (rc != 0) {

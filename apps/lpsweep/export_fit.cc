@@ -2,6 +2,7 @@
 // result with full-precision floats; `lpsweep fit --from-fit` refits it identically) or as a CSV of
 // parameters. cmd_export.cc calls add_export_fit() to attach it.
 #include "export_fit.h"
+#include "text_file.h"
 
 #include <fmt/format.h>
 #include <lps/analysis/fit_export.h>
@@ -41,9 +42,7 @@ void run_export_fit(const ExportFitFlags& f) {
     std::cout << text;
     return;
   }
-  std::ofstream out(f.out);
-  if (!out) throw IoError(fmt::format("{}: cannot write", f.out));
-  out << text;
+  write_text_file(f.out, text);
 }
 
 }  // namespace

@@ -152,12 +152,30 @@ std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& 
     return std::make_unique<BitCountSpeedups>(bits, baseline, f.baseline_bits);
   }
   if (f.model == "table") {
-    if (f.csv.empty() || f.config.empty()) {
+    if (f.csv.empty()) {
       throw Error(ErrorKind::kUserInput,
-                  "--speedups table needs --speedup-csv FILE and --speedup-config FWD/BWD");
+                  "--speedups table needs --speedup-csv FILE (and --speedup-config FWD/BWD unless the CSV "
+                  "has a config column, as `lpsweep bench train --speedup-csv` writes)");
     }
     auto table = std::make_unique<SpeedupTable>(PrecisionConfig{baseline, baseline});
-    read_speedup_csv(*table, f.csv, parse_config(f.config), f.n_col, f.fwd_col, f.bwd_col);
+    if (!f.config.empty()) {
+      read_speedup_csv(*table, f.csv, parse_config(f.config), f.n_col, f.fwd_col, f.bwd_col);
+    } else {
+      // One row per (model size, configuration): N_params, config (FWD/BWD), forward_speedup, backward_speedup.
+      CsvColumns cols;
+      cols.n = f.n_col == "N_params" ? "N_params" : f.n_col;
+      cols.d = f.fwd_col == "forward_speedup_vs_fp8" ? "forward_speedup" : f.fwd_col;
+      cols.loss = f.bwd_col == "backward_speedup_vs_fp8" ? "backward_speedup" : f.bwd_col;
+      cols.label = "config";
+      for (const Observation& o : read_observations_csv(f.csv, cols, {})) {
+        if (!(o.n > 0 && o.d > 0 && o.loss > 0)) {
+          throw Error(ErrorKind::kUserInput, fmt::format("{}: {}: speedups and N must be positive", f.csv, o.label));
+        }
+        const PrecisionConfig config = parse_config(o.label);
+        if (config.fwd == baseline && config.bwd == baseline) continue;  // the baseline's own row (1×)
+        table->add(config, SpeedupRow{o.n, Speedup{o.d, o.loss}});
+      }
+    }
     return table;
   }
   throw Error(ErrorKind::kUserInput, fmt::format("--speedups '{}': choose bits or table", f.model));

@@ -1,4 +1,5 @@
 #include "sweep_analysis.h"
+#include "text_file.h"
 
 #include "fit_cli.h"
 #include "sweep_cli.h"
@@ -68,16 +69,11 @@ Quantized quantized_parts(const plan::SchemeSpec& scheme) {
   return q;
 }
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out) throw IoError(fmt::format("{}: cannot write", path.string()));
-  out << text;
-}
-
 }  // namespace
 
 std::vector<analysis::Observation> sweep_observations(const store::Store& store, const std::string& sweep,
-                                                      const std::string& baseline) {
+                                                      const std::string& baseline,
+                                                      std::vector<std::string>* excluded_out) {
   store::RunFilter filter;
   filter.sweep = sweep;
   std::vector<analysis::Observation> out;
@@ -107,6 +103,7 @@ std::vector<analysis::Observation> sweep_observations(const store::Store& store,
     log_warn("the fit excludes {} run(s) that did not complete:", excluded.size());
     for (const auto& e : excluded) log_warn("  {}", e);
   }
+  if (excluded_out != nullptr) *excluded_out = excluded;
   return out;
 }
 
@@ -144,7 +141,8 @@ void after_sweep_analysis(const config::SweepSpec& spec, store::Store& store) {
   request.options = default_fit_options(request.spec.kind);
   if (fit.huber_delta > 0) request.options.huber_delta = fit.huber_delta;
   for (const auto& [name, value] : fit.fixed) request.options.fixed.emplace_back(name, value);
-  request.observations = sweep_observations(store, spec.name, fit.baseline);
+  std::vector<std::string> excluded;
+  request.observations = sweep_observations(store, spec.name, fit.baseline, &excluded);
   if (request.observations.empty()) {
     throw Error(ErrorKind::kRun, fmt::format("sweep {}: no completed runs to fit", spec.name));
   }
@@ -166,7 +164,12 @@ void after_sweep_analysis(const config::SweepSpec& spec, store::Store& store) {
   } catch (const Error& e) {
     log_warn("held-out check skipped: {}", e.what());
   }
-  const std::string report = format_fit_report(outcome, boot ? &*boot : nullptr, held ? &*held : nullptr, true);
+  std::string report = format_fit_report(outcome, boot ? &*boot : nullptr, held ? &*held : nullptr, true);
+  // Say in the report itself (not only the log) which runs the fit left out, e.g. a diverged run.
+  if (!excluded.empty()) {
+    report += fmt::format("\nexcluded from the fit: {} run(s) that did not complete\n", excluded.size());
+    for (const auto& e : excluded) report += fmt::format("  {}\n", e);
+  }
   fmt::print("{}", report);
 
   // Recommendation: the budget of the sweep's largest run, scaled 10× in N (same D/N), bit-count speedups.
@@ -192,11 +195,11 @@ void after_sweep_analysis(const config::SweepSpec& spec, store::Store& store) {
                                    log_space(5, 5000, 40));
   const fs::path out_dir = spec.output;
   fs::create_directories(out_dir / "plots");
-  write_text(out_dir / "fit.json", export_fit_json(request, outcome, FitExtras{boot ? &*boot : nullptr, &bo,
+  write_text_file(out_dir / "fit.json", export_fit_json(request, outcome, FitExtras{boot ? &*boot : nullptr, &bo,
                                                                               held ? &*held : nullptr}));
-  write_text(out_dir / "fit_report.txt", report + "\n" + rec_text + "\n" + format_region_map(map));
+  write_text_file(out_dir / "fit_report.txt", report + "\n" + rec_text + "\n" + format_region_map(map));
   const fs::path data = out_dir / "plots" / "plot_data.json";
-  write_text(data, plot_data_json(outcome, &map));
+  write_text_file(data, plot_data_json(outcome, &map));
   const int rc = run_python(plot_script_path(), {data.string(), (out_dir / "plots").string(), "--formats", "png,svg"});
   if (rc != 0) {
     log_warn("plotting failed ({} exited with {}); the plot data is in {}", python_executable(), rc, data.string());

@@ -15,10 +15,11 @@ namespace lps::cli {
 // Completed runs of `sweep` as observations. Labels: a run's forward label is its scheme's name when any
 // forward operand is quantized, else `baseline`; likewise for the backward label — so `quest_fwd` gives
 // effN only, a backward-only scheme effD only, and `quartet` both. Diverged and failed runs are excluded
-// and listed in the log.
+// and listed in the log, and in *excluded ("label (state: error)") when given.
 [[nodiscard]] std::vector<analysis::Observation> sweep_observations(const store::Store& store,
                                                                     const std::string& sweep,
-                                                                    const std::string& baseline);
+                                                                    const std::string& baseline,
+                                                                    std::vector<std::string>* excluded = nullptr);
 
 // Bits per GEMM operand of each scheme label in the sweep (16 for BF16, 8 for FP8, 4 for FP4), for the
 // bit-count speedup model.

@@ -2,7 +2,8 @@
 # One device call's worth of GPU work, by stages, each bounded in time, logs and results under $OUT:
 #   scripts/gpu/session.sh build tests bench-kernels        (first call: build-gpu/ survives while warm)
 #   scripts/gpu/session.sh bench-train sweep                (next call, within the warm window)
-# Stages: build | tests | probe | bench-kernels | bench-train | bench-graph | sweep. Env: LPS_SWEEP_SECONDS (default 420),
+# Stages: build | tests | tests-bg | tests-wait | probe | bench-kernels | bench-train | bench-schemes |
+# bench-graph | ddp | pack | sweep | quickstart-bg | quickstart-wait. Env: LPS_SWEEP_SECONDS (default 420),
 # LPS_SWEEP (default sweeps/gpu-quick.yaml), LPS_RUNS_PER_GPU (default 4).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -46,10 +47,44 @@ for stage in "$@"; do
         timeout 120 "$cli" bench train --presets tiny,tiny2,30M --seq 256 --batch 16 $g >> "$out/bench_graph.txt" 2>&1
       done
       echo "rc=$?"; cat "$out/bench_graph.txt" ;;
-    bench-train)
-      timeout 240 "$cli" bench train --presets 30M,100M,200M --seq 512 --batch 64 --python "$(command -v python3)" \
-        > "$out/bench_train.txt" 2>&1
-      echo "rc=$?"; tail -25 "$out/bench_train.txt" ;;
+    bench-train)             # issue 4: our trainer vs PyTorch eager/compile, BF16, on GPU 0
+      CUDA_VISIBLE_DEVICES=0 timeout "${LPS_BENCH_TRAIN_SECONDS:-400}" "$cli" bench train --presets 30M,100M,200M \
+        --seq 512 --batch 64 --steps 10 --warmup 3 --python "$(command -v python3)" > "$out/bench_train.txt" 2>&1
+      echo "rc=$?"; tail -8 "$out/bench_train.txt" ;;
+    bench-schemes)           # issue 7: measured tokens/s per precision scheme vs BF16 (a speedup table), GPU 0
+      CUDA_VISIBLE_DEVICES=0 timeout 200 "$cli" bench train --presets 30M,100M --seq 512 --batch 64 --steps 8 \
+        --warmup 2 --schemes bf16,fp8,quest_fwd,quartet --speedup-csv "$out/speedups.csv" > "$out/bench_schemes.txt" 2>&1
+      echo "rc=$?"; tail -10 "$out/bench_schemes.txt" ;;
+    tests-bg)                # the GPU tests on the last GPU, in the background (tests-wait collects them)
+      last=$(( $(nvidia-smi -L | wc -l) - 1 ))
+      (CUDA_VISIBLE_DEVICES=$last timeout 400 ctest --test-dir build-gpu -j 4 --output-on-failure --timeout 300 \
+         -R "${LPS_GPU_TEST_REGEX:-Gpu|Cuda|Nccl|NCCL|ScaleAdd}" > "$out/gpu-tests.log" 2>&1; echo "exit $?" >> "$out/gpu-tests.log") \
+         </dev/null >/dev/null 2>&1 &
+      echo "started on GPU $last" ;;
+    tests-wait)
+      for _ in $(seq 400); do grep -q "^exit " "$out/gpu-tests.log" && break; sleep 1; done
+      grep -E "tests passed|tests failed|\*\*\*Failed|Skipped|^exit" "$out/gpu-tests.log" | head -40 ;;
+    ddp)                     # issue 10: the 100M BF16 run on 1 GPU, then on every GPU with NCCL ranks
+      export NCCL_NVLS_ENABLE=0
+      for f in gpu-ddp-1gpu:0 gpu-ddp:all; do
+        sweep=sweeps/${f%%:*}.yaml
+        start=$(date +%s%N)
+        timeout "${LPS_DDP_SECONDS:-200}" "$cli" run "$sweep" --gpus "${f##*:}" > "$out/${f%%:*}.log" 2>&1
+        echo "$sweep on GPUs ${f##*:}: rc=$? in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+        grep -E "tokens/s|completed|error" "$out/${f%%:*}.log" | tail -4
+      done
+      cp sweeps/runs/gpu-ddp.db "$out/" 2>/dev/null; nvidia-smi topo -m > "$out/topo.txt" 2>&1 ;;
+    pack)                    # issues 7 and 10: 8 small runs placed 1 per GPU, 4 per GPU, 4 per GPU on all GPUs
+      for f in 0:1 0:4 all:4; do
+        g=${f%%:*}; k=${f##*:}
+        rm -f /tmp/pack.db*
+        start=$(date +%s%N)
+        timeout 150 "$cli" run sweeps/gpu-pack.yaml --store /tmp/pack.db --gpus "$g" --runs-per-gpu "$k" \
+          > "$out/pack_${g}_${k}.log" 2>&1
+        rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        echo "gpu-pack --gpus $g --runs-per-gpu $k: rc=$rc in $ms ms = $(( 8 * 2097152 * 1000 / ms )) tokens/s aggregate"
+        "$cli" status sweeps/gpu-pack.yaml --store /tmp/pack.db 2>&1 | tail -3
+      done ;;
     sweep)
       sweep=${LPS_SWEEP:-sweeps/gpu-quick.yaml}
       start=$(date +%s)

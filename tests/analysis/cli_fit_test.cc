@@ -83,6 +83,38 @@ TEST(CliRecommend, NamesAWinnerWithItsProbabilityAndPrintsTheMap) {
   EXPECT_NE(r.output.find("region map"), std::string::npos);
 }
 
+// The speedup table `lpsweep bench train --speedup-csv` writes: one row per (N, FWD/BWD configuration), the
+// baseline's own rows skipped. A configuration measured 50× faster must win the budget; one measured 50×
+// slower must not.
+TEST(CliRecommend, ReadsTheMultiConfigurationSpeedupTableOfBenchTrain) {
+  LPS_REQUIRE_FIXTURES();
+  LPS_REQUIRE_CLI();
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "lps_speedup_table_test";
+  std::filesystem::create_directories(dir);
+  auto winner_for = [&](double speedup) {
+    const std::filesystem::path csv = dir / "speedups.csv";
+    {
+      std::ofstream out(csv);
+      out << "N_params,config,forward_speedup,backward_speedup,tokens_per_s,baseline_tokens_per_s,device\n";
+      for (const char* n : {"30000000", "100000000"}) {
+        out << n << ",BF16/BF16,1,1,1000,1000,test card\n";
+        out << n << ",QuEST/AlbertTsengQuantizer," << speedup << "," << speedup << ",1,1,test card\n";
+      }
+    }
+    const auto r = lps::test::run_command(kCli + " recommend" + quartet_input() +
+                                          " --where in_init_commit_6ddd368=1 --speedups table"
+                                          " --speedup-csv " + csv.string() + " --n 1e9 --d-over-n 100");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("QuEST/AlbertTsengQuantizer"), std::string::npos) << r.output;
+    const size_t at = r.output.find("winner: ");
+    EXPECT_NE(at, std::string::npos) << r.output;
+    return at == std::string::npos ? std::string() : r.output.substr(at, r.output.find('\n', at) - at);
+  };
+  EXPECT_NE(winner_for(50.0).find("QuEST"), std::string::npos);
+  EXPECT_EQ(winner_for(0.02).find("QuEST"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(CliPlot, WritesLossResidualAndRegionMapImages) {
   LPS_REQUIRE_FIXTURES();
   LPS_REQUIRE_CLI();
