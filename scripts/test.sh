@@ -10,4 +10,7 @@ build=${LPS_BUILD_DIR:-$root/build}
 ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 1800
 # libFuzzer + ASan/UBSan on the sweep parser and the CSV importer, 150 s per target (docs/fuzzing.md).
 if [ "${LPS_SKIP_FUZZ:-0}" != 1 ]; then "$root/scripts/fuzz.sh"; fi
+# The suite under ASan/UBSan in its own build folder (scripts/sanitize.sh): opt-in until its time on CI is
+# measured — LPS_SANITIZE_SUITE=no-torch (without the LibTorch modules) or full.
+if [ -n "${LPS_SANITIZE_SUITE:-}" ]; then LPS_SANITIZE_SCOPE=$LPS_SANITIZE_SUITE "$root/scripts/sanitize.sh"; fi
 echo "lpsweep test: whole suite finished in $(( $(date +%s) - start ))s"

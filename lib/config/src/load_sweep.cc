@@ -19,6 +19,7 @@
 #include "section_parsers.h"
 #include "yaml_reader.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
@@ -155,6 +156,10 @@ YAML::Node parse_yaml(std::string_view yaml, const std::string& file, const Load
   try {
     starts = document_starts(yaml, file);
     if (starts.size() == 1) root = YAML::Load(std::string(yaml));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own depth limit (its message reads "bad file"): far deeper than max_depth anyway.
+    fail(file, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1,
+         fmt::format("nested deeper than {} levels; sweep files need a handful", options.max_depth));
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     const int col = e.mark.is_null() ? 0 : e.mark.column + 1;
