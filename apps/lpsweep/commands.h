@@ -19,6 +19,7 @@ inline constexpr int kExitUsage = 2;    // bad command line or bad input files
 void add_submit_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_worker_command(CLI::App& app);
+void add_slurm_command(CLI::App& app);
 void add_status_command(CLI::App& app);
 void add_runs_command(CLI::App& app);
 void add_cancel_command(CLI::App& app);

@@ -23,6 +23,7 @@ void build_app(CLI::App& app) {
   lps::cli::add_submit_command(app);
   lps::cli::add_run_command(app);
   lps::cli::add_worker_command(app);
+  lps::cli::add_slurm_command(app);
   lps::cli::add_status_command(app);
   lps::cli::add_runs_command(app);
   lps::cli::add_cancel_command(app);

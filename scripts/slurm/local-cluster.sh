@@ -35,6 +35,10 @@ stop_cluster() {
       rm -f "$dir/$name.pid"
     fi
   done
+  if [[ -f "$dir/runtime_dir" ]]; then
+    rm -rf "$(cat "$dir/runtime_dir")"
+    rm -f "$dir/runtime_dir"
+  fi
 }
 
 free_port() {
@@ -60,7 +64,7 @@ export PATH="$PATH:/usr/sbin"
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
-mkdir -p "$dir/state" "$dir/spool" "$dir/log" "$dir/munge"
+mkdir -p "$dir/state" "$dir/log" "$dir/munge"
 chmod 0700 "$dir/munge"
 user=$(id -un)
 node=$(hostname -s)
@@ -73,7 +77,12 @@ slurmd_port=$(free_port)
 mungekey --create --keyfile="$dir/munge/munge.key" --force >/dev/null 2>&1 || \
   dd if=/dev/urandom of="$dir/munge/munge.key" bs=1024 count=1 status=none
 chmod 0400 "$dir/munge/munge.key"
-munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
+# Sockets (munge's, slurmstepd's in the spool folder) must have paths under 108 bytes (sun_path): they live
+# in a short private folder, removed by `stop`.
+sock_dir=$(mktemp -d /tmp/lps-slurm.XXXXXX)
+mkdir -p "$sock_dir/spool"
+echo "$sock_dir" > "$dir/runtime_dir"
+munged --force --key-file="$dir/munge/munge.key" --socket="$sock_dir/munge.socket" \
   --pid-file="$dir/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munge.seed"
 
 cat > "$dir/slurm.conf" <<CONF
@@ -86,9 +95,9 @@ SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$dir/munge/munge.socket,cred_expire=5
+AuthInfo=socket=$sock_dir/munge.socket,cred_expire=5
 StateSaveLocation=$dir/state
-SlurmdSpoolDir=$dir/spool
+SlurmdSpoolDir=$sock_dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log

@@ -123,8 +123,10 @@ int run_child_processes(const std::vector<ChildProcess>& children) {
     if (process_stop_requested() && !forwarded) {
       forwarded = true;
       log_info("stop requested: asking {} worker(s) to checkpoint and release their runs", running);
+      // Pass on the signal that came (SLURM's SIGUSR1 stays SIGUSR1, so attempts name it); SIGTERM otherwise.
+      const int sig = process_stop_signal() != 0 ? process_stop_signal() : SIGTERM;
       for (pid_t pid : pids) {
-        if (pid > 0) ::kill(pid, SIGTERM);
+        if (pid > 0) ::kill(pid, sig);
       }
     }
     int status = 0;

@@ -1,5 +1,5 @@
 // Several workers on one machine: one child process per GPU (CUDA_VISIBLE_DEVICES set for each), K per GPU
-// with --runs-per-gpu. The parent forwards SIGTERM/SIGINT to its children and waits for all of them.
+// with --runs-per-gpu. The parent forwards SIGTERM/SIGINT/SIGUSR1 to its children and waits for all of them.
 #pragma once
 
 #include <string>
@@ -26,8 +26,9 @@ struct ChildProcess {
                                                               const std::vector<int>& gpus, int runs_per_gpu,
                                                               const std::string& base_id);
 
-// Starts every child, forwards the first SIGTERM/SIGINT (stop_signals.h) to all of them as SIGTERM, and
-// waits for all. Returns the number of children that did not exit with status 0.
+// Starts every child, forwards the first SIGTERM/SIGINT/SIGUSR1 (stop_signals.h) to all of them (the same
+// signal; SIGTERM for a stop requested without one), and waits for all. Returns the number of children
+// that did not exit with status 0.
 [[nodiscard]] int run_child_processes(const std::vector<ChildProcess>& children);
 
 }  // namespace lps::runner
