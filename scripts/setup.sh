@@ -21,6 +21,7 @@ apt_packages=(
 apt_test_packages=(
   postgresql libpq-dev   # tests/store, tests/runner: PostgreSQL store backend against a loopback server
   clang-16 libclang-rt-16-dev   # scripts/fuzz.sh (tests/fuzz): libFuzzer + ASan/UBSan; clang 14 lacks std::source_location
+  slurmctld slurmd slurm-client munge   # tests/runner (runner_slurm_cluster_tests): a single-node SLURM on loopback
 )
 if [ "${LPS_SETUP_FOR_TESTS:-0}" = 1 ]; then apt_packages+=("${apt_test_packages[@]}"); fi
 
