@@ -159,6 +159,9 @@ void run_bench_train(const BenchTrainArgs& a) {
     for (size_t si = 0; si < a.schemes.size(); ++si) {
       const std::string& scheme = a.schemes[si];
       const OursResult ours = bench_ours(a, preset, scheme, device, peak);
+      // The Python baseline runs in another process on the same GPU: give it the memory our trainer cached
+      // (on an H100 the 200M eager baseline ran out of memory beside our 41 GB cache).
+      ops::release_cuda_cache();
       if (si == 0) baseline = ours.tokens_per_s;
       // The reference is BF16 only: compare it with the baseline scheme's row.
       std::optional<double> eager, compiled;

@@ -4,6 +4,7 @@
 
 #if LPS_TORCH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
 namespace lps::ops {
@@ -23,6 +24,12 @@ std::string device_name(int index) {
   if (torch::cuda::is_available()) return at::cuda::getDeviceProperties(index)->name;
 #endif
   return "cpu";
+}
+
+void release_cuda_cache() {
+#if LPS_TORCH_CUDA
+  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
 }
 
 }  // namespace lps::ops
