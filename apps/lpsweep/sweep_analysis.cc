@@ -1,4 +1,5 @@
 #include "sweep_analysis.h"
+#include "text_file.h"
 
 #include "fit_cli.h"
 #include "sweep_cli.h"
@@ -66,12 +67,6 @@ Quantized quantized_parts(const plan::SchemeSpec& scheme) {
     }
   }
   return q;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path);
-  if (!out) throw IoError(fmt::format("{}: cannot write", path.string()));
-  out << text;
 }
 
 }  // namespace
@@ -200,11 +195,11 @@ void after_sweep_analysis(const config::SweepSpec& spec, store::Store& store) {
                                    log_space(5, 5000, 40));
   const fs::path out_dir = spec.output;
   fs::create_directories(out_dir / "plots");
-  write_text(out_dir / "fit.json", export_fit_json(request, outcome, FitExtras{boot ? &*boot : nullptr, &bo,
+  write_text_file(out_dir / "fit.json", export_fit_json(request, outcome, FitExtras{boot ? &*boot : nullptr, &bo,
                                                                               held ? &*held : nullptr}));
-  write_text(out_dir / "fit_report.txt", report + "\n" + rec_text + "\n" + format_region_map(map));
+  write_text_file(out_dir / "fit_report.txt", report + "\n" + rec_text + "\n" + format_region_map(map));
   const fs::path data = out_dir / "plots" / "plot_data.json";
-  write_text(data, plot_data_json(outcome, &map));
+  write_text_file(data, plot_data_json(outcome, &map));
   const int rc = run_python(plot_script_path(), {data.string(), (out_dir / "plots").string(), "--formats", "png,svg"});
   if (rc != 0) {
     log_warn("plotting failed ({} exited with {}); the plot data is in {}", python_executable(), rc, data.string());
