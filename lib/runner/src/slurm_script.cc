@@ -10,6 +10,8 @@
 namespace lps::runner {
 namespace {
 
+using namespace std::string_literals;
+
 constexpr int kMaxTasks = 100000;
 constexpr int kMaxGpusPerTask = 64;
 constexpr int kMaxRunsPerGpu = 64;
@@ -247,15 +249,15 @@ std::string slurm_script(const SlurmScriptOptions& o) {
   line(fmt::format("# One array task = one lpsweep worker ({} task{}{}).", o.tasks, o.tasks == 1 ? "" : "s",
                    o.gpus_per_task > 0 ? fmt::format(", {} GPU{} each", o.gpus_per_task, o.gpus_per_task == 1 ? "" : "s")
                                        : ", CPU only"));
-  line(o.submit_in_job ? "# Every task submits the sweep (idempotent: only new runs are added), then claims and trains"
-                       : "# The sweep must be submitted first (lpsweep submit). Every task claims and trains");
-  line("# runs until the sweep's queue has nothing queued or running. SLURM sends SIGUSR1 to this shell " +
-       std::to_string(o.signal_lead_s) + " s before the time");
-  line("# limit; the shell passes it to the worker, which checkpoints its run, returns it to the queue and exits 0,");
-  line(o.requeue_on_signal ? "# and the task requeues itself to resume from that checkpoint. scancel and preemption "
-                             "(SIGTERM) stop the worker"
-                           : "# and the task ends (no self-requeue). scancel and preemption (SIGTERM) stop the worker");
-  line("# the same way, without a requeue. Logs: one file per array task, appended to across requeues.");
+  line(o.submit_in_job ? "# Every task submits the sweep (idempotent: only new runs are added), then claims and"
+                       : "# Submit the sweep first (lpsweep submit). Every task claims and");
+  line("# trains runs until the sweep's queue has nothing queued or running. SLURM sends SIGUSR1 to");
+  line(fmt::format("# this shell {} s before the time limit; the shell passes it to the worker, which", o.signal_lead_s));
+  line("# checkpoints its run, returns it to the queue and exits 0"s +
+       (o.requeue_on_signal ? ", and the task requeues itself to resume" : "; the task then ends (no requeue)."));
+  if (o.requeue_on_signal) line("# from that checkpoint.");
+  line("# scancel and preemption (SIGTERM) stop the worker the same way, without a requeue.");
+  line("# Logs: one file per array task, appended to across requeues.");
   line(fmt::format("# Store: {}", store::redact_store_url(o.store)));
   if (!store::is_postgres_url(o.store)) {
     line(o.nodelist.empty() ? "# WARNING: a SQLite store serves one machine only; use postgresql:// or --nodelist "
