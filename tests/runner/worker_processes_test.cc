@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
 namespace lps::runner {
 namespace {
 
@@ -30,22 +35,43 @@ TEST(GpuList, MistakesAreUserErrorsNamingTheProblem) {
   EXPECT_NE(user_error("all", 0).find("no CUDA device is visible"), std::string::npos);
 }
 
+// The value a child gets for `key` in its extra environment, or "" when it gets none.
+std::string env_of(const ChildProcess& child, const std::string& key) {
+  for (const auto& [k, v] : child.env) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
 TEST(WorkerProcesses, OneChildPerGpuTimesRunsPerGpuEachSeeingOnlyItsGpu) {
   const auto children = plan_worker_processes({"/bin/lpsweep", "worker", "--store", "s.db"}, {0, 3}, 2, "host");
   ASSERT_EQ(children.size(), 4u);
   EXPECT_EQ(children[2].name, "gpu3.0");
-  ASSERT_EQ(children[2].env.size(), 1u);
-  EXPECT_EQ(children[2].env[0].first, "CUDA_VISIBLE_DEVICES");
-  EXPECT_EQ(children[2].env[0].second, "3");
+  EXPECT_EQ(env_of(children[2], "CUDA_VISIBLE_DEVICES"), "3");
+  EXPECT_EQ(env_of(children[0], "CUDA_VISIBLE_DEVICES"), "0");
   EXPECT_EQ(children[3].argv.back(), "host:gpu3.1");
   EXPECT_EQ(children[3].argv[0], "/bin/lpsweep");
 }
 
 TEST(WorkerProcesses, WithoutGpusKChildrenRunOnTheCpu) {
+  ::unsetenv("OMP_NUM_THREADS");
   const auto children = plan_worker_processes({"/bin/true"}, {}, 3, "h");
   ASSERT_EQ(children.size(), 3u);
-  EXPECT_TRUE(children[0].env.empty());
+  EXPECT_EQ(env_of(children[0], "CUDA_VISIBLE_DEVICES"), "");
   EXPECT_EQ(children[1].name, "cpu1");
+}
+
+TEST(WorkerProcesses, ChildrenShareTheCoresThroughOmpNumThreadsUnlessTheUserChose) {
+  ::unsetenv("OMP_NUM_THREADS");
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const auto three = plan_worker_processes({"/bin/true"}, {}, 3, "h");
+  for (const auto& c : three) EXPECT_EQ(env_of(c, "OMP_NUM_THREADS"), std::to_string(std::max(1, cores / 3)));
+  const auto many = plan_worker_processes({"/bin/true"}, {}, 64, "h");
+  EXPECT_EQ(env_of(many[63], "OMP_NUM_THREADS"), std::to_string(std::max(1, cores / 64)));
+  ::setenv("OMP_NUM_THREADS", "7", 1);
+  const auto chosen = plan_worker_processes({"/bin/true"}, {}, 2, "h");
+  EXPECT_EQ(env_of(chosen[0], "OMP_NUM_THREADS"), "") << "the user's OMP_NUM_THREADS is inherited unchanged";
+  ::unsetenv("OMP_NUM_THREADS");
 }
 
 TEST(WorkerProcesses, ChildrenRunAndFailuresAreCounted) {
