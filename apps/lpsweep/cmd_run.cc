@@ -83,6 +83,7 @@ void add_run_command(CLI::App& app) {
   cmd->callback([flags] {
     auto spec = config::load_sweep_file(flags->file);
     if (!flags->store.empty()) spec.store = flags->store;
+    flags->worker.gpus_per_worker = spec.train.ranks;  // data parallel: one worker per group of GPUs
     auto store = store::Store::open(spec.store);
     (void)submit_sweep(spec, store);
     int failed_workers = 0;

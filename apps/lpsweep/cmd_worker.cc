@@ -19,6 +19,7 @@ void add_worker_command(CLI::App& app) {
   add_worker_flags(cmd, flags->worker);
   cmd->callback([flags] {
     const auto target = resolve_store_target(flags->file, flags->target, /*check_data=*/false);
+    if (target.spec) flags->worker.gpus_per_worker = target.spec->train.ranks;  // data parallel: GPU groups
     const int failed = run_workers(target.store_path, target.sweep, flags->worker);
     if (failed > 0) {
       std::fprintf(stderr, "lpsweep worker: %d worker process(es) failed\n", failed);

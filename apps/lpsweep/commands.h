@@ -31,6 +31,7 @@ void add_plot_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_rank_command(CLI::App& app);  // hidden: a follower rank of a data-parallel run (cmd_rank.cc)
 void add_store_command(CLI::App& app);  // store migrate (cmd_store.cc)
 
 }  // namespace lps::cli

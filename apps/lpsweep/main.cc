@@ -35,6 +35,7 @@ void build_app(CLI::App& app) {
   lps::cli::add_bench_command(app);
   lps::cli::add_tokenize_command(app);
   lps::cli::add_info_command(app);
+  lps::cli::add_rank_command(app);
   lps::cli::add_store_command(app);
   lps::cli::install_sweep_observation_source();
 }

@@ -25,6 +25,7 @@
 #include <lps/runner/training_executor.h>
 #include <lps/runner/worker.h>
 #include <lps/runner/worker_processes.h>
+#include <lps/runner/gpu_groups.h>
 #include <torch/cuda.h>
 #endif
 
@@ -167,8 +168,11 @@ int run_workers(const std::string& store_path, const std::string& sweep, const W
                                    flags.executor};
   if (!sweep.empty()) argv.insert(argv.end(), {"--sweep-name", sweep});
   if (flags.forever) argv.push_back("--forever");
-  const auto children = runner::plan_worker_processes(argv, gpus, flags.runs_per_gpu,
-                                                      flags.id.empty() ? runner::default_worker_id() : flags.id);
+  const std::string base_id = flags.id.empty() ? runner::default_worker_id() : flags.id;
+  // Data parallel (docs/data-parallel.md): runs of R ranks need a worker per group of R GPUs.
+  const auto children = flags.gpus_per_worker > 1 && !gpus.empty()
+                            ? runner::plan_gpu_group_workers(argv, gpus, flags.gpus_per_worker, base_id)
+                            : runner::plan_worker_processes(argv, gpus, flags.runs_per_gpu, base_id);
   runner::install_stop_signal_handlers();
   return runner::run_child_processes(children);
 }

@@ -47,6 +47,7 @@ struct WorkerFlags {
   std::string id;            // worker id ("" = host:pid)
   double lease_s = 60;
   std::string executor = "training";  // training | test-double (testing aid: no model, milliseconds per run)
+  int gpus_per_worker = 1;   // data parallel: the sweep's train.ranks; --gpus then starts one worker per group
 };
 void add_worker_flags(CLI::App* cmd, WorkerFlags& flags);
 

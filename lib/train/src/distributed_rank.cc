@@ -9,7 +9,11 @@
 #include <ATen/DeviceAccelerator.h>
 #include <fmt/format.h>
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 #include <filesystem>
 
 namespace lps::train {
@@ -54,6 +58,8 @@ RunResult run_follower_rank(const RankOptions& options, const std::string& devic
                                options.world));
   }
   log_info("rank {}/{}: run {} on {}", options.rank, options.world, spec.model.preset, device);
+  // CPU ranks share the machine's cores: one rank's OpenMP threads spinning on another's cores is slow.
+  if (!c10::Device(device).is_cuda()) at::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / options.world));
   // This rank's GPU is the current device before anything touches CUDA (contexts, pinned buffers, NCCL).
   if (const c10::Device d(device); d.is_cuda() && d.has_index()) at::accelerator::setDeviceIndex(d.index());
   FollowerHooks hooks;
