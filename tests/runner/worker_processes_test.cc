@@ -3,6 +3,7 @@
 #include <lps/runner/worker_processes.h>
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -63,7 +64,10 @@ TEST(WorkerProcesses, WithoutGpusKChildrenRunOnTheCpu) {
 
 TEST(WorkerProcesses, ChildrenShareTheCoresThroughOmpNumThreadsUnlessTheUserChose) {
   ::unsetenv("OMP_NUM_THREADS");
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  const int cores = CPU_COUNT(&set);  // the cores this process may use (taskset, batch schedulers)
   const auto three = plan_worker_processes({"/bin/true"}, {}, 3, "h");
   for (const auto& c : three) EXPECT_EQ(env_of(c, "OMP_NUM_THREADS"), std::to_string(std::max(1, cores / 3)));
   const auto many = plan_worker_processes({"/bin/true"}, {}, 64, "h");

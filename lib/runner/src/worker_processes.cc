@@ -4,6 +4,7 @@
 #include <lps/runner/worker_processes.h>
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -55,6 +56,19 @@ std::vector<int> parse_gpu_list(std::string_view text, int visible_gpus) {
   return gpus;
 }
 
+namespace {
+
+// The cores this process may run on (its affinity mask, e.g. under taskset or a batch scheduler), else the
+// machine's.
+int usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
 std::vector<ChildProcess> plan_worker_processes(const std::vector<std::string>& worker_argv,
                                                 const std::vector<int>& gpus, int runs_per_gpu,
                                                 const std::string& base_id) {
@@ -85,7 +99,7 @@ std::vector<ChildProcess> plan_worker_processes(const std::vector<std::string>& 
   // each other's barriers — on 2 cores, 2 CPU workers training tiny models were 8× slower (79% of the time
   // in libgomp's spin-wait).
   if (std::getenv("OMP_NUM_THREADS") == nullptr && !children.empty()) {
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int cores = usable_cores();
     const int threads = std::max(1, cores / static_cast<int>(children.size()));
     for (auto& child : children) child.env.emplace_back("OMP_NUM_THREADS", std::to_string(threads));
   }
