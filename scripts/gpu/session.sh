@@ -74,7 +74,7 @@ for stage in "$@"; do
         grep -E "tokens/s|completed|error" "$out/${f%%:*}.log" | tail -4
       done
       cp sweeps/runs/gpu-ddp.db "$out/" 2>/dev/null; nvidia-smi topo -m > "$out/topo.txt" 2>&1 ;;
-    pack)                    # issues 7 and 10: 8 small runs placed 1 per GPU, 4 per GPU, 4 per GPU on all GPUs
+    pack)                    # issues 7 and 10: 16 small runs placed 1 per GPU, 4 per GPU, 4 per GPU on all GPUs
       for f in 0:1 0:4 all:4; do
         g=${f%%:*}; k=${f##*:}
         rm -f /tmp/pack.db*
@@ -82,7 +82,7 @@ for stage in "$@"; do
         timeout 150 "$cli" run sweeps/gpu-pack.yaml --store /tmp/pack.db --gpus "$g" --runs-per-gpu "$k" \
           > "$out/pack_${g}_${k}.log" 2>&1
         rc=$?; ms=$(( ($(date +%s%N) - start) / 1000000 ))
-        echo "gpu-pack --gpus $g --runs-per-gpu $k: rc=$rc in $ms ms = $(( 8 * 2097152 * 1000 / ms )) tokens/s aggregate"
+        echo "gpu-pack --gpus $g --runs-per-gpu $k: rc=$rc in $ms ms = $(( 16 * 2097152 * 1000 / ms )) tokens/s aggregate"
         "$cli" status sweeps/gpu-pack.yaml --store /tmp/pack.db 2>&1 | tail -3
       done ;;
     sweep)
