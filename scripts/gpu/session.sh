@@ -35,7 +35,10 @@ for stage in "$@"; do
       echo "started" ;;
     quickstart-wait)         # waits for quickstart-bg (LPS_QUICKSTART_WAIT seconds at most)
       for _ in $(seq "${LPS_QUICKSTART_WAIT:-300}"); do grep -q "^exit " "$out/quickstart.log" && break; sleep 1; done
-      tail -40 "$out/quickstart.log"; cp -r /tmp/qs/runs/quickstart "$out/quickstart-output" 2>/dev/null || true ;;
+      tail -40 "$out/quickstart.log"
+      mkdir -p "$out/quickstart-output"   # the fit and plots, not the checkpoints
+      cp /tmp/qs/runs/quickstart/*.* "$out/quickstart-output/" 2>/dev/null || true
+      cp -r /tmp/qs/runs/quickstart/plots "$out/quickstart-output/" 2>/dev/null || true ;;
     probe)
       timeout 60 python3 scripts/gpu/probe_scaled_mm.py > "$out/probe_scaled_mm.txt" 2>&1
       echo "rc=$?"; cat "$out/probe_scaled_mm.txt" ;;
