@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -24,13 +25,10 @@ class TempDir {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
             fmt::format("lps-security-{}-{}-{}", info ? info->name() : "x", ::getpid(), counter++);
-    std::filesystem::remove_all(path_);
+    remove_tree();
     std::filesystem::create_directories(path_ / "sweep");
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ~TempDir() { remove_tree(); }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   // The folder the sweep file lives in; its parent is the temporary root (the "outside").
@@ -38,6 +36,10 @@ class TempDir {
   [[nodiscard]] const std::filesystem::path& root() const { return path_; }
 
  private:
+  // rm -rf, not std::filesystem::remove_all: libtorch.so exports its own remove_all, which crashes (null call)
+  // in the tests that link LibTorch (see tests/train/kill_resume_test.cc).
+  void remove_tree() const { (void)!std::system(("rm -rf '" + path_.string() + "'").c_str()); }
+
   std::filesystem::path path_;
 };
 
