@@ -103,7 +103,8 @@ TEST(CliRecommend, ReadsTheMultiConfigurationSpeedupTableOfBenchTrain) {
     }
     const auto r = lps::test::run_command(kCli + " recommend" + quartet_input() +
                                           " --where in_init_commit_6ddd368=1 --speedups table"
-                                          " --speedup-csv " + csv.string() + " --n 1e9 --d-over-n 100");
+                                          " --speedup-csv " + csv.string() +
+                                          " --config BF16/BF16 --config QuEST/AlbertTsengQuantizer --n 1e9 --d-over-n 100");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("QuEST/AlbertTsengQuantizer"), std::string::npos) << r.output;
     const size_t at = r.output.find("winner: ");

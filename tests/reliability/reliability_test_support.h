@@ -9,6 +9,7 @@
 #include <lps/store/store.h>
 
 #include <fmt/format.h>
+#include "tiny_run_spec.h"
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -136,24 +137,9 @@ inline std::string read_file(const std::string& path) {
 // A tiny model on the synthetic source that trains `steps` steps in about a second on one CPU core,
 // logging metrics and checkpointing every `every` steps.
 inline plan::RunSpec tiny_run(int64_t steps, int64_t every, uint64_t seed = 3) {
-  plan::RunSpec spec;
+  plan::RunSpec spec = lps::test::tiny_run_spec(steps, every);
   spec.sweep = "reliability";
   spec.model.preset = "nano";
-  spec.model.n_layers = 2;
-  spec.model.d_model = 32;
-  spec.model.n_heads = 2;
-  spec.model.head_dim = 16;
-  spec.model.seq_len = 32;
-  spec.data.kind = "synthetic";
-  spec.data.vocab_size = 32;
-  spec.data.synthetic_order = 2;
-  spec.data.seed = 5;
-  spec.optim.lr = 1e-2;
-  spec.optim.batch_seqs = 8;
-  spec.optim.micro_batch_seqs = 4;
-  spec.tokens = steps * spec.optim.batch_seqs * spec.model.seq_len;
-  spec.eval.tokens = 64 * 32;
-  spec.checkpoint.every_steps = every;
   spec.checkpoint.keep = 2;
   spec.log_every_steps = every;
   spec.seed = seed;

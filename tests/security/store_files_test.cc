@@ -95,10 +95,8 @@ TEST(StoreFiles, ASqliteDatabaseThatIsNotAStoreIsRefusedWithItsDataIntact) {
   EXPECT_EQ(contents(db), before) << "lpsweep added tables or changed rows of a foreign database";
 }
 
-// Known gap (docs/fuzzing.md, "Findings"): Store::open switches the file to WAL journal mode before it reads
-// schema_version, so a foreign database is refused with its data intact but its header's journal mode changed.
-// Enable once lib/store checks the schema before PRAGMA journal_mode=WAL.
-TEST(StoreFiles, DISABLED_ASqliteDatabaseThatIsNotAStoreIsRefusedByteForByteUnchanged) {
+// Store::open reads schema_version before it switches a file to WAL, so a foreign database keeps even its header.
+TEST(StoreFiles, ASqliteDatabaseThatIsNotAStoreIsRefusedByteForByteUnchanged) {
   TempDir dir;
   const fs::path db = dir.sweep_dir() / "theirs.db";
   sql(db, "CREATE TABLE accounts (id INTEGER PRIMARY KEY, secret TEXT); INSERT INTO accounts VALUES (1, 'x');");

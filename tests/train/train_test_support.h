@@ -5,6 +5,8 @@
 #include <lps/plan/run_spec.h>
 #include <lps/train/run_hooks.h>
 
+#include "tiny_run_spec.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,26 +22,7 @@ namespace lps::test {
 
 // A model and run that train in about a second on one CPU core.
 inline plan::RunSpec tiny_spec(int64_t steps, int64_t checkpoint_every = 0) {
-  plan::RunSpec spec;
-  spec.sweep = "test";
-  spec.model.n_layers = 2;
-  spec.model.d_model = 32;
-  spec.model.n_heads = 2;
-  spec.model.head_dim = 16;
-  spec.model.seq_len = 32;
-  spec.data.kind = "synthetic";
-  spec.data.vocab_size = 32;
-  spec.data.synthetic_order = 2;
-  spec.data.seed = 5;
-  spec.optim.lr = 1e-2;
-  spec.optim.batch_seqs = 8;
-  spec.optim.micro_batch_seqs = 4;
-  spec.tokens = steps * spec.optim.batch_seqs * spec.model.seq_len;
-  spec.eval.tokens = 64 * 32;
-  spec.checkpoint.every_steps = checkpoint_every;
-  spec.log_every_steps = 10;
-  spec.seed = 3;
-  return spec;
+  return tiny_run_spec(steps, checkpoint_every);
 }
 
 // Hooks in memory; should_stop() turns true after `stop_after` calls (−1 = never).

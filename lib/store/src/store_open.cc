@@ -109,6 +109,9 @@ std::unique_ptr<Store::Impl> open_sqlite(const std::string& path, const StoreOpt
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   auto connection = std::make_unique<detail::Db>(file.string(), flags, busy_policy(options));
   auto& db = *connection;
+  // A file that is not an lpsweep store is refused before anything is written to it (switching to WAL would
+  // already change its header).
+  (void)detail::read_schema_version(db);
   {
     auto mode = db.prepare("PRAGMA journal_mode");
     if (!mode.step()) throw IoError(fmt::format("store {}: cannot read the journal mode", file.string()));
