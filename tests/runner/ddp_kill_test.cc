@@ -154,7 +154,9 @@ TEST_F(DdpWorker, KillingRank0TakesRank1WithItAndTheNextWorkerResumes) {
 
 TEST_F(DdpWorker, SigtermToRank0CheckpointsStopsBothRanksAndTheRunContinuesLater) {
   test::TempDir dir;
-  const auto sweep = submitted(write_sweep(dir, "ddpterm", 2, /*steps=*/300));
+  // Long enough that an idle machine is still training when the signal comes (300 steps finished in under
+  // 3 s once the machine was quiet); the second worker trains the rest.
+  const auto sweep = submitted(write_sweep(dir, "ddpterm", 2, /*steps=*/2000));
   const std::string log = dir.file("worker.log");
   // The worker in the background (its pid through the shell), output to a file.
   const auto started = lps::test::run_command(kCli + " worker " + sweep + " > " + log + " 2>&1 & echo $!");
@@ -167,7 +169,7 @@ TEST_F(DdpWorker, SigtermToRank0CheckpointsStopsBothRanksAndTheRunContinuesLater
   for (int i = 0; i < 600 && follower_pids(log_text()).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   ASSERT_EQ(follower_pids(log_text()).size(), 1u) << log_text();
   ASSERT_FALSE(process_ended(worker));
   ::kill(worker, SIGTERM);
