@@ -20,6 +20,7 @@
 #endif
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -110,8 +111,8 @@ struct OursResult {
   if (!config) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
   const auto precision = quant::preset_scheme(scheme);
   if (!precision) {
-    throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: bf16, fp8, mxfp4_rtn, "
-                                                   "mxfp4_sr, quest_fwd, quartet, quartet_sr, nvfp4, quartet2)", scheme));
+    throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: {})", scheme,
+                                                   fmt::join(quant::preset_names(), ", ")));
   }
   config->scheme = *precision;
   config->vocab_size = a.vocab;

@@ -163,7 +163,7 @@ std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& 
     } else {
       // One row per (model size, configuration): N_params, config (FWD/BWD), forward_speedup, backward_speedup.
       CsvColumns cols;
-      cols.n = f.n_col == "N_params" ? "N_params" : f.n_col;
+      cols.n = f.n_col;
       cols.d = f.fwd_col == "forward_speedup_vs_fp8" ? "forward_speedup" : f.fwd_col;
       cols.loss = f.bwd_col == "backward_speedup_vs_fp8" ? "backward_speedup" : f.bwd_col;
       cols.label = "config";
