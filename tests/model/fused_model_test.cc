@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -93,13 +94,22 @@ void expect_close(const LossAndGrads& on, const LossAndGrads& off, double loss_t
   const double a = on.loss.item<double>(), b = off.loss.item<double>();
   EXPECT_NEAR(a, b, loss_tol * std::fabs(b)) << "loss: fused " << a << ", ATen " << b;
   ASSERT_EQ(on.grads.size(), off.grads.size());
+  double worst = 0;
+  std::string worst_name;
   for (size_t i = 0; i < on.grads.size(); ++i) {
     const auto& [name, g_on] = on.grads[i];
     const auto& g_off = off.grads[i].second;
     const double diff = (g_on.to(torch::kFloat64) - g_off.to(torch::kFloat64)).norm().item<double>();
     const double ref = g_off.to(torch::kFloat64).norm().item<double>();
     EXPECT_LE(diff, grad_tol * ref) << name << ": ‖Δgrad‖ " << diff << ", ‖grad‖ " << ref;
+    if (ref > 0 && diff / ref > worst) {
+      worst = diff / ref;
+      worst_name = name;
+    }
   }
+  // Printed so GPU runs show how much headroom the tolerances leave.
+  std::printf("loss fused %.9g vs ATen %.9g (relative %.3g); worst gradient relative difference %.3g (%s)\n", a, b,
+              std::fabs(a - b) / std::fabs(b), worst, worst_name.c_str());
 }
 
 torch::Tensor random_tokens(int64_t B, int64_t T, int64_t vocab, torch::Device device) {
@@ -152,8 +162,9 @@ TEST(FusedModelGpu, LossAndGradientsMatchTheAtenPathUnderBf16Autocast) {
   const auto tokens = random_tokens(4, 64, 512, torch::Device(torch::kCUDA));
   // BF16: ATen's RoPE and SwiGLU round each intermediate to BF16 (cos/sin too), the fused kernels round once
   // from FP32, so activations differ by about one BF16 step (2^-8) here and there: loss within 2e-3 relative,
-  // each parameter's gradient within 3e-2 in relative L2 norm (an indexing bug gives O(1)).
-  expect_close(run(model, tokens, true, true), run(model, tokens, false, true), 2e-3, 3e-2);
+  // each parameter's gradient within 5e-2 in relative L2 norm (BF16 gradients of the norm weights are sums
+  // with cancellation; an indexing bug gives O(1)).
+  expect_close(run(model, tokens, true, true), run(model, tokens, false, true), 2e-3, 5e-2);
 }
 
 }  // namespace
