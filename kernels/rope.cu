@@ -1,4 +1,4 @@
-// Fused RoPE on the QKV projection (rope.h): a thread per (token, q/k/v, head, j) pair, then the launchers.
+// Fused RoPE on the QKV projection (rope.h): a warp per (token, q/k/v, head) row, then the launchers.
 #include "device/elem_io.cuh"
 
 #include <lps/kernels/cuda_check.h>
@@ -12,28 +12,32 @@ namespace lps::kernels {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kWarpsPerBlock = kThreads / fused::kWarp;
 constexpr int64_t kMaxBlocks = 1 << 20;  // the loops stride over the rest
 
+// One warp per (token, q/k/v, head) row of hd elements: the row's indices are decomposed once (64-bit
+// divisions are expensive on the GPU), then lane l handles the pairs (j, j + hd/2) for j = l, l+32, …
 template <class T>
 __global__ void __launch_bounds__(kThreads) rope_forward_kernel(const T* __restrict__ qkv,
                                                                 const float* __restrict__ cos,
                                                                 const float* __restrict__ sin, T* __restrict__ q,
                                                                 T* __restrict__ k, T* __restrict__ v,
                                                                 RopeShape sh) {
-  const int64_t half = sh.head_dim / 2, items = sh.tokens * fused::kQkvSlots * sh.heads * half;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const auto it = fused::rope_item(i, sh.heads, half);
+  const int64_t half = sh.head_dim / 2, rows = sh.tokens * fused::kQkvSlots * sh.heads;
+  const int lane = threadIdx.x % fused::kWarp;
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / fused::kWarp; row < rows;
+       row += static_cast<int64_t>(gridDim.x) * kWarpsPerBlock) {
+    const auto it = fused::rope_item(row * half, sh.heads, half);  // the row's item j = 0
     const T* in = qkv + fused::qkv_head_offset(it, sh.heads, sh.head_dim);
     T* out = (it.slot == 0 ? q : it.slot == 1 ? k : v) + fused::out_head_offset(it, sh.heads, sh.head_dim);
-    const float x1 = device::load_elem(in, it.j), x2 = device::load_elem(in, it.j + half);
-    float y1 = x1, y2 = x2;
-    if (it.slot != 2) {
-      const int64_t c = (it.token % sh.seq_len) * half + it.j;
-      fused::rope_rotate(x1, x2, cos[c], sin[c], y1, y2);
+    const int64_t table = (it.token % sh.seq_len) * half;
+    for (int64_t j = lane; j < half; j += fused::kWarp) {
+      const float x1 = device::load_elem(in, j), x2 = device::load_elem(in, j + half);
+      float y1 = x1, y2 = x2;
+      if (it.slot != 2) fused::rope_rotate(x1, x2, cos[table + j], sin[table + j], y1, y2);
+      device::store_elem(out, j, y1);
+      device::store_elem(out, j + half, y2);
     }
-    device::store_elem(out, it.j, y1);
-    device::store_elem(out, it.j + half, y2);
   }
 }
 
@@ -43,25 +47,26 @@ __global__ void __launch_bounds__(kThreads) rope_backward_kernel(const T* __rest
                                                                  const float* __restrict__ cos,
                                                                  const float* __restrict__ sin,
                                                                  T* __restrict__ dqkv, RopeShape sh) {
-  const int64_t half = sh.head_dim / 2, items = sh.tokens * fused::kQkvSlots * sh.heads * half;
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < items;
-       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const auto it = fused::rope_item(i, sh.heads, half);
+  const int64_t half = sh.head_dim / 2, rows = sh.tokens * fused::kQkvSlots * sh.heads;
+  const int lane = threadIdx.x % fused::kWarp;
+  for (int64_t row = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / fused::kWarp; row < rows;
+       row += static_cast<int64_t>(gridDim.x) * kWarpsPerBlock) {
+    const auto it = fused::rope_item(row * half, sh.heads, half);
     const T* in = it.slot == 0 ? dq : it.slot == 1 ? dk : dv;
+    if (in != nullptr) in += fused::out_head_offset(it, sh.heads, sh.head_dim);
     T* out = dqkv + fused::qkv_head_offset(it, sh.heads, sh.head_dim);
-    float g1 = 0.0f, g2 = 0.0f;
-    if (in != nullptr) {
-      in += fused::out_head_offset(it, sh.heads, sh.head_dim);
-      const float d1 = device::load_elem(in, it.j), d2 = device::load_elem(in, it.j + half);
-      g1 = d1;
-      g2 = d2;
-      if (it.slot != 2) {
-        const int64_t c = (it.token % sh.seq_len) * half + it.j;
-        fused::rope_rotate_back(d1, d2, cos[c], sin[c], g1, g2);
+    const int64_t table = (it.token % sh.seq_len) * half;
+    for (int64_t j = lane; j < half; j += fused::kWarp) {
+      float g1 = 0.0f, g2 = 0.0f;
+      if (in != nullptr) {
+        const float d1 = device::load_elem(in, j), d2 = device::load_elem(in, j + half);
+        g1 = d1;
+        g2 = d2;
+        if (it.slot != 2) fused::rope_rotate_back(d1, d2, cos[table + j], sin[table + j], g1, g2);
       }
+      device::store_elem(out, j, g1);
+      device::store_elem(out, j + half, g2);
     }
-    device::store_elem(out, it.j, g1);
-    device::store_elem(out, it.j + half, g2);
   }
 }
 
@@ -74,8 +79,8 @@ const char* check(const RopeShape& sh, const float* cos, const float* sin) {
 }
 
 unsigned grid_for(const RopeShape& sh) {
-  const int64_t items = sh.tokens * fused::kQkvSlots * sh.heads * (sh.head_dim / 2);
-  const int64_t blocks = (items + kThreads - 1) / kThreads;
+  const int64_t rows = sh.tokens * fused::kQkvSlots * sh.heads;
+  const int64_t blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
   return static_cast<unsigned>(blocks < kMaxBlocks ? (blocks < 1 ? 1 : blocks) : kMaxBlocks);
 }
 
