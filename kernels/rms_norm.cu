@@ -42,11 +42,41 @@ __global__ void __launch_bounds__(kThreads) rms_forward_kernel(const TX* __restr
   for (int64_t j = lane; j < dim; j += fused::kWarp) store_elem(yr, j, mul_rn(mul_rn(load_elem(xr, j), s), w[j]));
 }
 
-template <class TD, class TX>
+// The residual-add variant of the forward: sum = x + residual (FP32), then the norm of sum.
+template <class TR, class TY>
+__global__ void __launch_bounds__(kThreads) rms_add_forward_kernel(const float* __restrict__ x,
+                                                                   const TR* __restrict__ res,
+                                                                   const float* __restrict__ w,
+                                                                   float* __restrict__ sum, TY* __restrict__ y,
+                                                                   float* __restrict__ rstd, int64_t rows,
+                                                                   int64_t dim, float eps) {
+  const int lane = threadIdx.x % fused::kWarp;
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / fused::kWarp;
+  if (r >= rows) return;
+  const float* xr = x + r * dim;
+  const TR* rr = res + r * dim;
+  float* sr = sum + r * dim;
+  float acc = 0.0f;
+  for (int64_t j = lane; j < dim; j += fused::kWarp) {
+    const float v = add_rn(xr[j], load_elem(rr, j));
+    sr[j] = v;
+    acc = fma_rn(v, v, acc);
+  }
+  const float mean_square = div_rn(device::warp_sum(acc), static_cast<float>(dim));
+  const float s = div_rn(1.0f, fused::sqrt_rn(add_rn(mean_square, eps)));
+  if (lane == 0) rstd[r] = s;
+  TY* yr = y + r * dim;
+  // Each lane reads back only the elements it wrote itself.
+  for (int64_t j = lane; j < dim; j += fused::kWarp) store_elem(yr, j, mul_rn(mul_rn(sr[j], s), w[j]));
+}
+
+// dsum (optional) is added to the norm's dx; dres (optional) gets the same total in its own dtype.
+template <class TD, class TX, class TR>
 __global__ void __launch_bounds__(kThreads) rms_dx_kernel(const TD* __restrict__ dy, const TX* __restrict__ x,
                                                           const float* __restrict__ w,
-                                                          const float* __restrict__ rstd, TX* __restrict__ dx,
-                                                          int64_t rows, int64_t dim) {
+                                                          const float* __restrict__ rstd,
+                                                          const float* __restrict__ dsum, TX* __restrict__ dx,
+                                                          TR* __restrict__ dres, int64_t rows, int64_t dim) {
   const int lane = threadIdx.x % fused::kWarp;
   const int64_t r = static_cast<int64_t>(blockIdx.x) * kRowsPerBlock + threadIdx.x / fused::kWarp;
   if (r >= rows) return;
@@ -59,11 +89,16 @@ __global__ void __launch_bounds__(kThreads) rms_dx_kernel(const TD* __restrict__
     acc = fma_rn(g, mul_rn(load_elem(xr, j), s), acc);
   }
   const float c = div_rn(device::warp_sum(acc), static_cast<float>(dim));
-  TX* dxr = dx + r * dim;
+  const float* dsr = dsum == nullptr ? nullptr : dsum + r * dim;
+  TX* dxr = dx == nullptr ? nullptr : dx + r * dim;
+  TR* drr = dres == nullptr ? nullptr : dres + r * dim;
   for (int64_t j = lane; j < dim; j += fused::kWarp) {
     const float g = mul_rn(load_elem(dyr, j), w[j]);
     const float xhat = mul_rn(load_elem(xr, j), s);
-    store_elem(dxr, j, mul_rn(s, fma_rn(-xhat, c, g)));
+    float d = mul_rn(s, fma_rn(-xhat, c, g));
+    if (dsr != nullptr) d = add_rn(d, dsr[j]);
+    if (dxr != nullptr) store_elem(dxr, j, d);
+    if (drr != nullptr) store_elem(drr, j, d);
   }
 }
 
@@ -111,6 +146,21 @@ LaunchStatus rms_norm_forward(const RmsNormForwardParams& p, Stream stream) {
   if (p.x == nullptr || p.weight == nullptr || p.y == nullptr || p.rstd == nullptr)
     return {false, "rms_norm_forward: null x, weight, y or rstd"};
   if (!(p.eps >= 0.0f)) return {false, "rms_norm_forward: eps must be >= 0"};
+  if (p.residual != nullptr) {
+    if (p.x_dtype != fused::DType::kF32 || p.sum == nullptr)
+      return {false, "rms_norm_forward: the residual-add variant needs FP32 x and an FP32 sum output"};
+    if (p.sum == p.x) return {false, "rms_norm_forward: sum must not alias x"};
+    device::with_dtype(p.residual_dtype, [&](auto tr) {
+      using TR = decltype(tr);
+      device::with_dtype(p.y_dtype, [&](auto ty) {
+        using TY = decltype(ty);
+        rms_add_forward_kernel<TR, TY><<<row_blocks(p.rows), kThreads, 0, stream>>>(
+            static_cast<const float*>(p.x), static_cast<const TR*>(p.residual), p.weight, p.sum,
+            static_cast<TY*>(p.y), p.rstd, p.rows, p.dim, p.eps);
+      });
+    });
+    return last_launch_status();
+  }
   device::with_dtype(p.x_dtype, [&](auto tx) {
     using TX = decltype(tx);
     device::with_dtype(p.y_dtype, [&](auto ty) {
@@ -140,9 +190,12 @@ LaunchStatus rms_norm_backward(const RmsNormBackwardParams& p, Stream stream) {
       using TX = decltype(tx);
       const auto* dy = static_cast<const TD*>(p.dy);
       const auto* x = static_cast<const TX*>(p.x);
-      if (p.dx != nullptr) {
-        rms_dx_kernel<TD, TX><<<row_blocks(p.rows), kThreads, 0, stream>>>(dy, x, p.weight, p.rstd,
-                                                                          static_cast<TX*>(p.dx), p.rows, p.dim);
+      if (p.dx != nullptr || p.dresidual != nullptr) {
+        device::with_dtype(p.dresidual_dtype, [&](auto tr) {
+          using TR = decltype(tr);
+          rms_dx_kernel<TD, TX, TR><<<row_blocks(p.rows), kThreads, 0, stream>>>(
+              dy, x, p.weight, p.rstd, p.dsum, static_cast<TX*>(p.dx), static_cast<TR*>(p.dresidual), p.rows, p.dim);
+        });
       }
       if (p.dweight != nullptr) {
         const dim3 grid(col_blocks(p.dim), static_cast<unsigned>(rms::dw_chunks(p.rows)));

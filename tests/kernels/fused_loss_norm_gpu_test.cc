@@ -163,6 +163,42 @@ TEST(FusedRmsNormGpu, ForwardAndBackwardMatchTheReferenceBitForBit) {
   }
 }
 
+TEST(FusedRmsNormGpu, ResidualAddVariantMatchesTheReferenceBitForBit) {
+  LPS_SKIP_WITHOUT_GPU();
+  for (const auto rdt : {torch::kBFloat16, torch::kFloat32}) {
+    for (const int64_t dim : {640, 100}) {
+      SCOPED_TRACE(std::string("residual ") + test::dtype_name(rdt) + ", dim " + std::to_string(dim));
+      const int64_t rows = 300;
+      const auto x = adversarial_rows(rows, dim, static_cast<uint64_t>(dim) + 17);
+      const auto res = torch::randn({rows, dim}).to(rdt);
+      const auto w = 1 + 0.1 * torch::randn({dim});
+      const auto dsum = torch::randn({rows, dim});
+      const auto dy = torch::randn({rows, dim}).to(torch::kBFloat16);
+      auto xg = x.cuda().set_requires_grad(true);
+      auto rg = res.cuda().set_requires_grad(true);
+      auto wg = w.cuda().set_requires_grad(true);
+      const auto out = ops::fused_add_rms_norm(xg, rg, wg, 1e-5, torch::kBFloat16);
+      const auto grads = torch::autograd::grad({out[0], out[1]}, {xg, rg, wg}, {dsum.cuda(), dy.cuda()});
+      ASSERT_EQ(grads[1].scalar_type(), rdt);
+
+      const auto xf = to_floats(x), rf = to_floats(res), wf = to_floats(w), dsf = to_floats(dsum),
+                 dyf = to_floats(dy);
+      std::vector<float> sum(xf.size()), y(xf.size()), rstd(rows), dx(xf.size()), dw(dim);
+      kernels::ref::add_rms_norm_forward(xf.data(), rf.data(), wf.data(), rows, dim, 1e-5f, sum.data(), y.data(),
+                                         rstd.data());
+      kernels::ref::add_rms_norm_backward(dyf.data(), sum.data(), wf.data(), rstd.data(), dsf.data(), rows, dim,
+                                          dx.data(), dw.data());
+      EXPECT_EQ(test::first_bit_difference(to_floats(out[0]), sum), "") << "sum";
+      EXPECT_EQ(test::first_bit_difference(to_floats(out[0]), to_floats(x + res.to(torch::kFloat32))), "")
+          << "sum vs ATen's FP32 + residual";
+      EXPECT_EQ(test::first_bit_difference(to_floats(out[1]), test::stored_as(y, torch::kBFloat16)), "") << "y";
+      EXPECT_EQ(test::first_bit_difference(to_floats(grads[0]), dx), "") << "dx";
+      EXPECT_EQ(test::first_bit_difference(to_floats(grads[1]), test::stored_as(dx, rdt)), "") << "dresidual";
+      EXPECT_EQ(test::first_bit_difference(to_floats(grads[2]), dw), "") << "dweight";
+    }
+  }
+}
+
 TEST(FusedRmsNormGpu, MatchesAtenRmsNormWithinFp32Rounding) {
   LPS_SKIP_WITHOUT_GPU();
   torch::manual_seed(5);

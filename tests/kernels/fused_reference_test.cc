@@ -174,6 +174,25 @@ TEST(FusedReference, RmsNormWeightGradientChunksCoverEveryRowOnce) {
   }
 }
 
+TEST(FusedReference, AddRmsNormIsTheNormOfTheSumAndPassesTheSumsGradientThrough) {
+  const int64_t rows = 4, dim = 33;
+  const auto x = normal_floats(rows * dim, 20), res = normal_floats(rows * dim, 21), w = normal_floats(dim, 22),
+             dy = normal_floats(rows * dim, 23), dsum = normal_floats(rows * dim, 24);
+  std::vector<float> sum(rows * dim), y(rows * dim), rstd(rows), dx(rows * dim), dw(dim);
+  ref::add_rms_norm_forward(x.data(), res.data(), w.data(), rows, dim, 1e-5f, sum.data(), y.data(), rstd.data());
+  ref::add_rms_norm_backward(dy.data(), sum.data(), w.data(), rstd.data(), dsum.data(), rows, dim, dx.data(), dw.data());
+  std::vector<float> s2(rows * dim), y2(rows * dim), rstd2(rows), dx2(rows * dim), dw2(dim);
+  for (int64_t i = 0; i < rows * dim; ++i) s2[i] = x[i] + res[i];
+  ref::rms_norm_forward(s2.data(), w.data(), rows, dim, 1e-5f, y2.data(), rstd2.data());
+  ref::rms_norm_backward(dy.data(), s2.data(), w.data(), rstd2.data(), rows, dim, dx2.data(), dw2.data());
+  for (int64_t i = 0; i < rows * dim; ++i) {
+    EXPECT_EQ(sum[i], s2[i]) << i;
+    EXPECT_EQ(y[i], y2[i]) << i;
+    EXPECT_EQ(dx[i], dx2[i] + dsum[i]) << i;
+  }
+  for (int64_t j = 0; j < dim; ++j) EXPECT_EQ(dw[j], dw2[j]) << j;
+}
+
 TEST(FusedReference, SwigluMatchesSiluTimesUpAndItsFiniteDifferences) {
   const int64_t rows = 2, ff = 9;
   auto gu = normal_floats(rows * 2 * ff, 10, 3.0f);

@@ -138,7 +138,7 @@ TEST(FusedModelGpu, TheFusedFunctionsAreInTheGraphOnlyWhenSwitchedOn) {
   const auto tokens = random_tokens(2, 32, 512, torch::Device(torch::kCUDA));
   const auto on = run(model, tokens, true, true);
   const auto off = run(model, tokens, false, true);
-  for (const char* fn : {"CrossEntropyRows", "RmsNormFn", "SwigluFn", "RopeQkvFn"}) {
+  for (const char* fn : {"CrossEntropyRows", "RmsNormFn", "AddRmsNormFn", "SwigluFn", "RopeQkvFn"}) {
     EXPECT_TRUE(has_node(on.nodes, fn)) << fn << " missing from the fused graph";
     EXPECT_FALSE(has_node(off.nodes, fn)) << fn << " present with the switch off";
   }

@@ -33,13 +33,30 @@ bool fusable(const torch::Tensor& t) {
 // RMSNorm over the last dimension. `consumer_casts`: the output feeds an autocast linear (the baseline scheme's
 // at::linear, the head), which would round it to BF16 first — so the fused kernel stores BF16 directly (the same
 // values: the FP32 result rounded once) and saves the separate cast and its FP32 tensor.
-torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps, bool consumer_casts) {
-  if (!fusable(x) || weight.scalar_type() != torch::kFloat32) return at::rms_norm(x, {x.size(-1)}, weight, eps);
-  at::ScalarType out = x.scalar_type();
+at::ScalarType norm_out_dtype(const torch::Tensor& x, bool consumer_casts) {
   if (consumer_casts && at::autocast::is_autocast_enabled(at::kCUDA) &&
       at::autocast::get_autocast_dtype(at::kCUDA) == at::kBFloat16)
-    out = at::kBFloat16;
-  return ops::fused_rms_norm(x, weight, eps, out);
+    return at::kBFloat16;
+  return x.scalar_type();
+}
+
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps, bool consumer_casts) {
+  if (!fusable(x) || weight.scalar_type() != torch::kFloat32) return at::rms_norm(x, {x.size(-1)}, weight, eps);
+  return ops::fused_rms_norm(x, weight, eps, norm_out_dtype(x, consumer_casts));
+}
+
+// {x + delta, rms_norm(x + delta)}: one fused kernel on CUDA for an FP32 residual stream (the sum is ATen's
+// FP32 + BF16 promotion exactly), else the ATen add and rms_norm above.
+std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
+                                                     const torch::Tensor& weight, double eps, bool consumer_casts) {
+  if (fusable(x) && fusable(delta) && x.scalar_type() == torch::kFloat32 && weight.scalar_type() == torch::kFloat32 &&
+      delta.sizes() == x.sizes()) {
+    const auto fused = ops::fused_add_rms_norm(x, delta, weight, eps, norm_out_dtype(x, consumer_casts));
+    return {fused[0], fused[1]};
+  }
+  auto sum = x + delta;
+  auto normed = rms_norm(sum, weight, eps, consumer_casts);
+  return {sum, normed};
 }
 
 torch::Tensor normal_param(torch::nn::Module& m, const std::string& name, std::vector<int64_t> shape, double std,
@@ -90,10 +107,11 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& co
   }
   auto y = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
   y = y.transpose(1, 2).reshape({B, T, H * hd});                                        // [B, T, H·hd]
-  auto out = x + ops::linear(y, wo, scheme, first_tensor_id_ + 1);
+  // Residual add and the MLP's norm (fused on CUDA).
+  const auto [out, h_mlp] = add_rms_norm(x, ops::linear(y, wo, scheme, first_tensor_id_ + 1), mlp_norm,
+                                         config_.norm_eps, scheme.is_baseline());
   // SwiGLU.
-  h = rms_norm(out, mlp_norm, config_.norm_eps, scheme.is_baseline());
-  auto gu = ops::linear(h, w13, scheme, first_tensor_id_ + 2);                          // [B, T, 2·d_ff]
+  auto gu = ops::linear(h_mlp, w13, scheme, first_tensor_id_ + 2);                          // [B, T, 2·d_ff]
   torch::Tensor act;                                                                    // [B, T, d_ff]
   if (fusable(gu)) {
     act = ops::fused_swiglu(gu);

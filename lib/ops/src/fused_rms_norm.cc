@@ -1,4 +1,4 @@
-// fused_rms_norm: an autograd function over kernels/rms_norm.cu.
+// fused_rms_norm and fused_add_rms_norm: autograd functions over kernels/rms_norm.cu.
 #include "fused_internal.h"
 
 #include <lps/ops/fused.h>
@@ -87,16 +87,115 @@ class RmsNormFn : public torch::autograd::Function<RmsNormFn> {
   }
 };
 
+class AddRmsNormFn : public torch::autograd::Function<AddRmsNormFn> {
+ public:
+  // x [..., d] FP32, residual [..., d], weight [d] -> {sum [..., d] FP32, y [..., d] out_dtype}
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& residual,
+                               const at::Tensor& weight, double eps, at::ScalarType out_dtype) {
+    constexpr const char* what = "fused_add_rms_norm";
+    fd::check_cuda(x, what, "x");
+    fd::check_cuda(residual, what, "residual");
+    fd::check_cuda(weight, what, "weight");
+    TORCH_CHECK(x.scalar_type() == at::kFloat, what, ": x must be float32, got ", x.scalar_type());
+    TORCH_CHECK(residual.sizes() == x.sizes(), what, ": residual ", residual.sizes(), " must have x's shape ",
+                x.sizes());
+    TORCH_CHECK(x.dim() >= 1 && weight.dim() == 1 && weight.size(0) == x.size(-1), what, ": x [..., d] ",
+                x.sizes(), " does not match weight [d] ", weight.sizes());
+    TORCH_CHECK(weight.scalar_type() == at::kFloat, what, ": weight must be float32, got ", weight.scalar_type());
+    TORCH_CHECK(out_dtype == at::kFloat || out_dtype == at::kBFloat16, what,
+                ": out_dtype must be float32 or bfloat16, got ", out_dtype);
+    const at::Tensor xc = x.contiguous(), rc = residual.contiguous(), w = weight.contiguous();
+    const int64_t dim = xc.size(-1), rows = dim == 0 ? 0 : xc.numel() / dim;
+    const c10::cuda::CUDAGuard guard(xc.device());
+    auto sum = at::empty(xc.sizes(), xc.options());
+    auto y = at::empty(xc.sizes(), xc.options().dtype(out_dtype));
+    auto rstd = at::empty({rows}, xc.options());
+    kernels::RmsNormForwardParams p;
+    p.x = xc.data_ptr();
+    p.x_dtype = kernels::fused::DType::kF32;
+    p.residual = rc.data_ptr();
+    p.residual_dtype = fd::dtype_of(rc, what);
+    p.sum = sum.data_ptr<float>();
+    p.weight = w.data_ptr<float>();
+    p.y = y.data_ptr();
+    p.y_dtype = fd::dtype_of(y, what);
+    p.rstd = rstd.data_ptr<float>();
+    p.rows = rows;
+    p.dim = dim;
+    p.eps = static_cast<float>(eps);
+    fd::check_launch(kernels::rms_norm_forward(p, fd::stream_of(xc)), what);
+    ctx->save_for_backward({sum, w, rstd});
+    ctx->saved_data["out_dtype"] = static_cast<int64_t>(out_dtype);
+    ctx->saved_data["residual_dtype"] = static_cast<int64_t>(rc.scalar_type());
+    return {sum, y};
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    constexpr const char* what = "fused_add_rms_norm backward";
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor& sum = saved[0];
+    const at::Tensor& w = saved[1];
+    const at::Tensor& rstd = saved[2];
+    const auto out_dtype = static_cast<at::ScalarType>(ctx->saved_data["out_dtype"].toInt());
+    const auto residual_dtype = static_cast<at::ScalarType>(ctx->saved_data["residual_dtype"].toInt());
+    const int64_t dim = sum.size(-1), rows = rstd.size(0);
+    const c10::cuda::CUDAGuard guard(sum.device());
+    // An unused output has no gradient: treat it as zero.
+    const at::Tensor dsum = grads[0].defined() ? grads[0].to(at::kFloat).contiguous() : at::Tensor();
+    const at::Tensor dy = grads[1].defined() ? grads[1].to(out_dtype).contiguous()
+                                             : at::zeros(sum.sizes(), sum.options().dtype(out_dtype));
+    at::Tensor dx, dres, dw, workspace;
+    kernels::RmsNormBackwardParams p;
+    p.dy = dy.data_ptr();
+    p.dy_dtype = fd::dtype_of(dy, what);
+    p.x = sum.data_ptr();
+    p.x_dtype = kernels::fused::DType::kF32;
+    p.weight = w.data_ptr<float>();
+    p.rstd = rstd.data_ptr<float>();
+    p.rows = rows;
+    p.dim = dim;
+    p.dsum = dsum.defined() ? dsum.data_ptr<float>() : nullptr;
+    if (ctx->needs_input_grad(0)) {
+      dx = at::empty(sum.sizes(), sum.options());
+      p.dx = dx.data_ptr();
+    }
+    if (ctx->needs_input_grad(1)) {
+      dres = at::empty(sum.sizes(), sum.options().dtype(residual_dtype));
+      p.dresidual = dres.data_ptr();
+      p.dresidual_dtype = fd::dtype_of(dres, what);
+    }
+    if (ctx->needs_input_grad(2)) {
+      dw = at::empty({dim}, w.options());
+      workspace = at::empty({kernels::rms::dw_chunks(rows), dim}, w.options());
+      p.dweight = dw.data_ptr<float>();
+      p.workspace = workspace.data_ptr<float>();
+    }
+    if (p.dx != nullptr || p.dresidual != nullptr || p.dweight != nullptr)
+      fd::check_launch(kernels::rms_norm_backward(p, fd::stream_of(sum)), what);
+    return {dx, dres, dw, at::Tensor(), at::Tensor()};
+  }
+};
+
 }  // namespace
 
 at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps, at::ScalarType out_dtype) {
   return RmsNormFn::apply(x, weight, eps, out_dtype);
 }
 
+std::array<at::Tensor, 2> fused_add_rms_norm(const at::Tensor& x, const at::Tensor& residual, const at::Tensor& weight,
+                                             double eps, at::ScalarType out_dtype) {
+  const auto out = AddRmsNormFn::apply(x, residual, weight, eps, out_dtype);
+  return {out[0], out[1]};
+}
+
 #else
 
 at::Tensor fused_rms_norm(const at::Tensor&, const at::Tensor&, double, at::ScalarType) {
   LPS_FUSED_UNAVAILABLE("fused_rms_norm");
+}
+std::array<at::Tensor, 2> fused_add_rms_norm(const at::Tensor&, const at::Tensor&, const at::Tensor&, double,
+                                             at::ScalarType) {
+  LPS_FUSED_UNAVAILABLE("fused_add_rms_norm");
 }
 
 #endif

@@ -29,6 +29,11 @@ struct RmsNormForwardParams {
   int64_t rows = 0;
   int64_t dim = 0;
   float eps = 1e-5f;
+  // Fused residual add (optional): with `residual` set, the normalised input is sum = x + residual, computed in
+  // FP32 (x must be FP32), written to `sum` and used in place of x above (rstd, y).
+  const void* residual = nullptr;  // [rows, dim], residual_dtype
+  fused::DType residual_dtype = fused::DType::kBf16;
+  float* sum = nullptr;            // [rows, dim] FP32, must not alias x
 };
 
 struct RmsNormBackwardParams {
@@ -43,6 +48,11 @@ struct RmsNormBackwardParams {
   float* workspace = nullptr;    // [rms::dw_chunks(rows), dim] FP32 scratch for the weight gradient
   int64_t rows = 0;
   int64_t dim = 0;
+  // Fused residual add (optional; x is then the forward's FP32 sum): dx = the norm's gradient + dsum (the
+  // gradient the sum receives from its other consumers), and the same total again in dresidual's dtype.
+  const float* dsum = nullptr;     // [rows, dim] FP32, or null (zero)
+  void* dresidual = nullptr;       // [rows, dim], dresidual_dtype, or null (not written)
+  fused::DType dresidual_dtype = fused::DType::kBf16;
 };
 
 LaunchStatus rms_norm_forward(const RmsNormForwardParams& p, Stream stream);

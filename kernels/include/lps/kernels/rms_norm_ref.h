@@ -61,4 +61,18 @@ inline void rms_norm_backward(const float* dy, const float* x, const float* weig
   }
 }
 
+// The residual-add variant: sum = x + residual (FP32, one rounding), then rms_norm_forward of sum.
+inline void add_rms_norm_forward(const float* x, const float* residual, const float* weight, int64_t rows,
+                                 int64_t dim, float eps, float* sum, float* y, float* rstd) {
+  for (int64_t i = 0; i < rows * dim; ++i) sum[i] = fused::add_rn(x[i], residual[i]);
+  rms_norm_forward(sum, weight, rows, dim, eps, y, rstd);
+}
+
+// Its backward: dx (= dresidual before rounding) = the norm's gradient at sum + dsum.
+inline void add_rms_norm_backward(const float* dy, const float* sum, const float* weight, const float* rstd,
+                                  const float* dsum, int64_t rows, int64_t dim, float* dx, float* dweight) {
+  rms_norm_backward(dy, sum, weight, rstd, rows, dim, dx, dweight);
+  for (int64_t i = 0; i < rows * dim; ++i) dx[i] = fused::add_rn(dx[i], dsum[i]);
+}
+
 }  // namespace lps::kernels::ref

@@ -33,6 +33,13 @@ void set_fused_kernels_enabled(bool enabled);
 [[nodiscard]] at::Tensor fused_rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps,
                                         at::ScalarType out_dtype);
 
+// The residual add before a norm, fused: sum = x + residual (FP32, exactly ATen's FP32 + BF16 promotion), then
+// RMSNorm of sum. x [..., d] FP32, residual [..., d] FP32 or BF16, weight [d] FP32 -> {sum FP32, y in out_dtype}.
+// Gradients: x FP32, residual in its dtype (the same values rounded), weight FP32.
+[[nodiscard]] std::array<at::Tensor, 2> fused_add_rms_norm(const at::Tensor& x, const at::Tensor& residual,
+                                                           const at::Tensor& weight, double eps,
+                                                           at::ScalarType out_dtype);
+
 // silu(g) · u of gu [..., 2·ff] = [g | u] (the fused gate/up projection) -> [..., ff], gu's dtype.
 [[nodiscard]] at::Tensor fused_swiglu(const at::Tensor& gu);
 
