@@ -1,12 +1,9 @@
 // The fused quantizer along columns: x [rows, cols] row-major, groups of consecutive elements of a column
 // (K = rows); outputs are written as the transposed operand [cols, rows], K-major, as the backward GEMMs
 // need it — x is never transposed in memory. A block stages a 128-row × 32-column tile in shared memory
-// with coalesced row reads, then each thread reads 8 consecutive rows of one column and runs the same
-// per-chunk pipeline as the row kernel.
-//
-// Shared-memory layout: column c, row r at c·129 + swz(r), swz(r) = (r & ~7) | ((r + (r >> 5)) & 7).
-// Writes (a warp = 32 columns of one row) hit 32 distinct banks; reads (16 lanes = rows 8j..8j+7 of
-// column c, the other 16 of column c + 4) also hit 32 distinct banks for each of the 8 elements.
+// with coalesced 16-byte row reads, then each thread reads 8 consecutive rows of one column (two 16-byte
+// shared loads) and runs the same per-chunk pipeline as the row kernel. The layout (device/cols_tile_layout.h)
+// keeps both the staging stores and the 16-byte reads free of bank conflicts.
 #include "device/cols_tile_layout.h"
 #include "device/quantize_dispatch.cuh"
 #include "device/quantize_variants.h"
@@ -27,10 +24,58 @@ using tile::kPitch;
 constexpr int kTileRows = tile::kRows;
 constexpr int kTileCols = tile::kCols;
 
+// Stages the tile's 128 rows × 32 columns of x into shared memory (zeros outside x), as FP32 at
+// tile::slot(c, r). With cols a multiple of the 16-byte load (8 BF16 / 4 FP32 columns, so a load is either
+// wholly inside x or wholly outside), every thread issues all its 16-byte loads first, then its scalar
+// stores; otherwise one scalar load per element.
+template <typename In, typename Idx>
+__device__ __forceinline__ void stage_tile(const In* __restrict__ x, Idx rows, Idx cols, Idx r0, Idx c0, int tid,
+                                           float* tile_smem) {
+  constexpr int kPerLoad = 16 / static_cast<int>(sizeof(In));
+  constexpr int kLoads = tile::stage_loads(kPerLoad);
+  const int c = tile::stage_col0(tid, kPerLoad);
+  const Idx gc = c0 + c;
+  if (cols % kPerLoad == 0) {
+    using Raw = std::conditional_t<std::is_same_v<In, float>, float4, uint4>;
+    Raw raw[kLoads];
+#pragma unroll
+    for (int it = 0; it < kLoads; ++it) {
+      const Idx gr = r0 + tile::stage_row(it, tid, kPerLoad);
+      raw[it] = Raw{};
+      if (gr < rows && gc < cols) raw[it] = __ldg(reinterpret_cast<const Raw*>(x + gr * cols + gc));
+    }
+#pragma unroll
+    for (int it = 0; it < kLoads; ++it) {
+      const int r = tile::stage_row(it, tid, kPerLoad);
+      float v[kPerLoad];
+      if constexpr (std::is_same_v<In, float>) {
+        v[0] = raw[it].x; v[1] = raw[it].y; v[2] = raw[it].z; v[3] = raw[it].w;
+      } else {
+        device::Raw8<__nv_bfloat16> r8;
+        r8.w = raw[it];
+        device::to_floats(r8, v);
+      }
+#pragma unroll
+      for (int e = 0; e < kPerLoad; ++e) tile_smem[tile::slot(c + e, r)] = v[e];
+    }
+  } else {
+#pragma unroll 2
+    for (int it = 0; it < kLoads; ++it) {
+      const int r = tile::stage_row(it, tid, kPerLoad);
+      const Idx gr = r0 + r;
+#pragma unroll
+      for (int e = 0; e < kPerLoad; ++e) {
+        const float value = (gr < rows && gc + e < cols) ? device::load1(x + gr * cols + gc + e) : 0.0f;
+        tile_smem[tile::slot(c + e, r)] = value;
+      }
+    }
+  }
+}
+
 template <device::Pass kPass, typename In, int kH, class S, typename Idx>
 __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams p) {
   using namespace device;
-  __shared__ float tile_smem[kTileCols * kPitch];
+  __shared__ __align__(16) float tile_smem[kTileCols * kPitch];
   __shared__ uint8_t sign_bytes[kTileRows / kVec];  // random signs of the tile's 128 K positions
   TensorScales t;
   if constexpr (kPass == Pass::kQuantize) {
@@ -44,17 +89,7 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
   const Idx c0 = static_cast<Idx>(blockIdx.x) * kTileCols;
   const int tid = static_cast<int>(threadIdx.x);
   if (S::signs(p) && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
-
-  // Stage: linear index L = it*256 + tid -> (r = L / 32, c = L % 32); a warp reads 32 columns of a row.
-#pragma unroll 4
-  for (int it = 0; it < kTileRows * kTileCols / kThreads; ++it) {
-    const int r = tile::stage_row(it, tid);
-    const int c = tile::stage_col(it, tid);
-    const Idx gr = r0 + r;
-    const Idx gc = c0 + c;
-    const float value = (gr < rows && gc < cols) ? load1(x + gr * cols + gc) : 0.0f;
-    tile_smem[c * kPitch + tile::swizzle_row(r)] = value;
-  }
+  stage_tile(x, rows, cols, r0, c0, tid, tile_smem);
   __syncthreads();
 
   const int lane = tid & 31;
@@ -64,9 +99,9 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
 #pragma unroll
   for (int pass = 0; pass < 2; ++pass) {
     const int c = tile::read_col(pass, warp, lane);
-    float v[kVec];
-#pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = tile_smem[tile::read_index(c, j, i)];
+    const float4 a = *reinterpret_cast<const float4*>(&tile_smem[tile::read_granule(c, j, 0)]);
+    const float4 b = *reinterpret_cast<const float4*>(&tile_smem[tile::read_granule(c, j, 1)]);
+    float v[kVec] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
     ChunkPos<Idx> pos;
     pos.row = c0 + c;
     pos.k0 = r0 + 8 * j;

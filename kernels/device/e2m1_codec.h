@@ -82,10 +82,10 @@ LPS_E2M1_HD float sub_rn(float a, float b) {
 }
 
 LPS_E2M1_HD float clamp6(float y) {
-  const float a = float_of(bits_of(y) & 0x7FFFFFFFu);
 #ifdef __CUDA_ARCH__
-  return fminf(a, 6.0f);
+  return fminf(fabsf(y), 6.0f);  // one FMNMX with an |operand|
 #else
+  const float a = float_of(bits_of(y) & 0x7FFFFFFFu);
   return a < 6.0f ? a : 6.0f;
 #endif
 }
@@ -98,13 +98,18 @@ LPS_E2M1_HD uint32_t grid_exponent(float c) {
 
 LPS_E2M1_HD uint32_t sign_bit(float y) { return (bits_of(y) >> 31) << 3; }
 
+// q + 2·(e - 127) with q = bits(sum) - (e + 22)·2^23, folded into one multiply-add and a constant (uint32
+// arithmetic; the constant folds further into the caller's nibble packing, which adds codes).
+LPS_E2M1_HD uint32_t grid_index(uint32_t sum_bits, uint32_t e) {
+  return sum_bits - e * ((1u << 23) - 2u) - ((22u << 23) + 254u);
+}
+
 // Round to nearest even, saturating at 6; y not NaN.
 LPS_E2M1_HD uint32_t encode_rtn(float y) {
   const float c = clamp6(y);
   const uint32_t e = grid_exponent(c);
   const uint32_t magic = (e + 22u) << 23;
-  const uint32_t q = bits_of(add_rn(c, float_of(magic))) - magic;
-  return sign_bit(y) | (q + 2u * (e - 127u));
+  return sign_bit(y) + grid_index(bits_of(add_rn(c, float_of(magic))), e);
 }
 
 // Stochastic rounding with u = u24 · 2^-24 in [0, 1): up iff u < (c - lower) / step; y not NaN.
@@ -113,11 +118,10 @@ LPS_E2M1_HD uint32_t encode_sr(float y, float u) {
   const uint32_t e = grid_exponent(c);
   const uint32_t magic = (e + 22u) << 23;
   const float lower_plus_magic = add_rz(c, float_of(magic));
-  const uint32_t q = bits_of(lower_plus_magic) - magic;
   const float lower = sub_rn(lower_plus_magic, float_of(magic));  // exact
   const float inv_step = float_of((255u - e) << 23);                 // 2^(128-e)
   const float p = mul_rn(sub_rn(c, lower), inv_step);                // exact
-  return sign_bit(y) | (q + 2u * (e - 127u) + (u < p ? 1u : 0u));
+  return sign_bit(y) + grid_index(bits_of(lower_plus_magic), e) + (u < p ? 1u : 0u);
 }
 
 }  // namespace lps::kernels::e2m1

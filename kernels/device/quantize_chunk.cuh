@@ -106,10 +106,12 @@ __device__ __forceinline__ void store_mask(const uint32_t (&m)[kVec], const Chun
   if (S::mask(p) && pos.active) store_bytes8(p.mask + pos.offset(), m);
 }
 
+// Codes are < 16, so adding the shifted codes packs them; written as a sum, the compiler folds the constant
+// terms of e2m1_codec.h's codes into one add per word and each code into one multiply-add.
 __device__ __forceinline__ uint32_t pack_nibbles(const uint32_t (&c)[kVec]) {
   uint32_t packed = 0;
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) packed |= (c[i] & 0xFu) << (4 * i);
+  for (int i = 0; i < kVec; ++i) packed += c[i] << (4 * i);
   return packed;
 }
 
@@ -152,13 +154,14 @@ __device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkP
   const bool quest = is_quest_family(rule);
   const bool sr = S::rounding(p) == QRounding::kSr;
   const ChunkRng rng(p.sr_key, pos.offset());
-  const uint32_t keep = s.nonfinite ? 0u : 0xFu;  // a non-finite group's codes are 0 (no branch per element)
+  // A non-finite group's codes are 0: masked once per word or per code below, no branch per element.
+  const uint32_t keep = s.nonfinite ? 0u : 0xFFFFFFFFu;
   uint32_t c[kVec];
   uint32_t m[kVec];
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const float y = mx_scaled(v[i], s, rule);
-    c[i] = (sr ? e2m1_sr(y, rng.uniform(i)) : e2m1_rtn(y)) & keep;
+    c[i] = sr ? e2m1_sr(y, rng.uniform(i)) : e2m1_rtn(y);
     if (S::mask(p)) {
       const float a = fabsf(y);
       m[i] = (!s.nonfinite && (quest ? a < kE2m1Max : a <= kE2m1Max)) ? 1u : 0u;
@@ -168,7 +171,7 @@ __device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkP
   switch (S::output(p)) {
     case QOutput::kPacked:
       if (!pos.active) return;
-      *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c);
+      *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c) & keep;
       if (lane % kLanes == 0) {
         if (p.scales != nullptr) p.scales[pos.offset() / kMxGroup] = s.code;  // 0 / 0xFF for quest_fp32
         if (rule == QScaleRule::kQuestFp32) p.fp32_scales[pos.offset() / kMxGroup] = s.fp32;
@@ -177,11 +180,16 @@ __device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkP
     case QOutput::kDequantized: {
       float d[kVec];
 #pragma unroll
-      for (int i = 0; i < kVec; ++i) d[i] = __fmul_rn(e2m1_value(c[i]), s.dequant);
+      for (int i = 0; i < kVec; ++i) d[i] = __fmul_rn(e2m1_value(c[i] & keep), s.dequant);
       if (pos.active) store_dequantized<S>(d, pos, p);
       return;
     }
-    case QOutput::kFp8Blocks: mxfp4_fp8_blocks(c, s, pos, p, lane); return;
+    case QOutput::kFp8Blocks: {
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) c[i] &= keep;
+      mxfp4_fp8_blocks(c, s, pos, p, lane);
+      return;
+    }
   }
 }
 
