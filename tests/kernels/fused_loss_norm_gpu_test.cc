@@ -62,7 +62,7 @@ TEST(FusedCrossEntropyGpu, MatchesTheReferenceOnRandomAndAdversarialRows) {
       for (int64_t r = 0; r < rows; ++r) {
         if (std::isnan(ref_loss[r]) || std::isinf(ref_loss[r])) {
           EXPECT_EQ(std::isnan(got_loss[r]), std::isnan(ref_loss[r])) << "row " << r;
-          if (std::isinf(ref_loss[r])) EXPECT_EQ(got_loss[r], ref_loss[r]) << "row " << r;
+          if (std::isinf(ref_loss[r])) { EXPECT_EQ(got_loss[r], ref_loss[r]) << "row " << r; }
         } else {
           EXPECT_NEAR(got_loss[r], ref_loss[r], 1e-5 * (1 + std::fabs(ref_loss[r]))) << "row " << r;
         }
