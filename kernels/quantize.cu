@@ -93,13 +93,8 @@ const char* validate_pointers(const QuantizeParams& p) {
   return nullptr;
 }
 
-}  // namespace
-
-const char* quantize_unsupported(const QuantizeParams& p) { return validate_spec(p); }
-
-LaunchStatus quantize(const QuantizeParams& p, Stream stream) {
-  if (const char* problem = validate_spec(p)) return {false, problem};
-  if (const char* problem = validate_pointers(p)) return {false, problem};
+// The current device's SM count (cached per thread and device).
+LaunchStatus current_sm_count(int* sms) {
   int device = 0;
   if (auto st = status_from_cuda(cudaGetDevice(&device)); !st.ok) return st;
   static thread_local int cached_device = -1;
@@ -110,15 +105,36 @@ LaunchStatus quantize(const QuantizeParams& p, Stream stream) {
       return st;
     cached_device = device;
   }
+  *sms = cached_sms;
+  return {};
+}
+
+}  // namespace
+
+const char* quantize_unsupported(const QuantizeParams& p) { return validate_spec(p); }
+
+LaunchStatus quantize(const QuantizeParams& p, Stream stream) {
+  if (const char* problem = validate_spec(p)) return {false, problem};
+  if (const char* problem = validate_pointers(p)) return {false, problem};
+  int sms = 0;
+  if (auto st = current_sm_count(&sms); !st.ok) return st;
   if (needs_amax(p.format)) {
     if (auto st = status_from_cuda(cudaMemsetAsync(p.workspace, 0, sizeof(float), stream)); !st.ok) return st;
   }
   if (p.axis == QAxis::kRows) {
-    launch_quantize_rows(p, cached_sms, stream);
+    launch_quantize_rows(p, sms, stream);
   } else {
     launch_quantize_cols(p, stream);
   }
   return last_launch_status();
+}
+
+bool quantize_is_specialised(const QuantizeParams& p) {
+  if (validate_spec(p) != nullptr) return false;
+  if (p.axis == QAxis::kCols) return cols_variant(p) >= 0;
+  int sms = 0;
+  if (!current_sm_count(&sms).ok) return false;
+  return rows_variant(p, sms) >= 0;
 }
 
 }  // namespace lps::kernels

@@ -1,18 +1,20 @@
 // The fused quantizer along columns: x [rows, cols] row-major, groups of consecutive elements of a column
 // (K = rows); outputs are written as the transposed operand [cols, rows], K-major, as the backward GEMMs
 // need it — x is never transposed in memory. A block stages a 128-row × 32-column tile in shared memory
-// with coalesced row reads, then each thread reads 8 consecutive rows of one column and runs the same
-// per-chunk pipeline as the row kernel.
-//
-// Shared-memory layout: column c, row r at c·129 + swz(r), swz(r) = (r & ~7) | ((r + (r >> 5)) & 7).
-// Writes (a warp = 32 columns of one row) hit 32 distinct banks; reads (16 lanes = rows 8j..8j+7 of
-// column c, the other 16 of column c + 4) also hit 32 distinct banks for each of the 8 elements.
+// with coalesced 16-byte row reads, then each thread reads 8 consecutive rows of one column (two 16-byte
+// shared loads) and runs the same per-chunk pipeline as the row kernel. The layout (device/cols_tile_layout.h)
+// keeps both the staging stores and the 16-byte reads free of bank conflicts.
 #include "device/cols_tile_layout.h"
 #include "device/quantize_dispatch.cuh"
+#include "device/quantize_variants.h"
 #include "quantize_launch.h"
 
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+
+#include <array>
+#include <type_traits>
+#include <utility>
 
 namespace lps::kernels {
 namespace {
@@ -22,29 +24,72 @@ using tile::kPitch;
 constexpr int kTileRows = tile::kRows;
 constexpr int kTileCols = tile::kCols;
 
-template <device::Pass kPass, typename In, int kH>
+// Stages the tile's 128 rows × 32 columns of x into shared memory (zeros outside x), as FP32 at
+// tile::slot(c, r). With cols a multiple of the 16-byte load (8 BF16 / 4 FP32 columns, so a load is either
+// wholly inside x or wholly outside), every thread issues all its 16-byte loads first, then its scalar
+// stores; otherwise one scalar load per element.
+template <typename In, typename Idx>
+__device__ __forceinline__ void stage_tile(const In* __restrict__ x, Idx rows, Idx cols, Idx r0, Idx c0, int tid,
+                                           float* tile_smem) {
+  constexpr int kPerLoad = 16 / static_cast<int>(sizeof(In));
+  constexpr int kLoads = tile::stage_loads(kPerLoad);
+  const int c = tile::stage_col0(tid, kPerLoad);
+  const Idx gc = c0 + c;
+  if (cols % kPerLoad == 0) {
+    using Raw = std::conditional_t<std::is_same_v<In, float>, float4, uint4>;
+    Raw raw[kLoads];
+#pragma unroll
+    for (int it = 0; it < kLoads; ++it) {
+      const Idx gr = r0 + tile::stage_row(it, tid, kPerLoad);
+      raw[it] = Raw{};
+      if (gr < rows && gc < cols) raw[it] = __ldg(reinterpret_cast<const Raw*>(x + gr * cols + gc));
+    }
+#pragma unroll
+    for (int it = 0; it < kLoads; ++it) {
+      const int r = tile::stage_row(it, tid, kPerLoad);
+      float v[kPerLoad];
+      if constexpr (std::is_same_v<In, float>) {
+        v[0] = raw[it].x; v[1] = raw[it].y; v[2] = raw[it].z; v[3] = raw[it].w;
+      } else {
+        device::Raw8<__nv_bfloat16> r8;
+        r8.w = raw[it];
+        device::to_floats(r8, v);
+      }
+#pragma unroll
+      for (int e = 0; e < kPerLoad; ++e) tile_smem[tile::slot(c + e, r)] = v[e];
+    }
+  } else {
+#pragma unroll 2
+    for (int it = 0; it < kLoads; ++it) {
+      const int r = tile::stage_row(it, tid, kPerLoad);
+      const Idx gr = r0 + r;
+#pragma unroll
+      for (int e = 0; e < kPerLoad; ++e) {
+        const float value = (gr < rows && gc + e < cols) ? device::load1(x + gr * cols + gc + e) : 0.0f;
+        tile_smem[tile::slot(c + e, r)] = value;
+      }
+    }
+  }
+}
+
+template <device::Pass kPass, typename In, int kH, class S, typename Idx>
 __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams p) {
   using namespace device;
-  __shared__ float tile_smem[kTileCols * kPitch];
+  __shared__ __align__(16) float tile_smem[kTileCols * kPitch];
   __shared__ uint8_t sign_bytes[kTileRows / kVec];  // random signs of the tile's 128 K positions
-  const float A = kPass == Pass::kQuantize ? tensor_amax(p) : 0.0f;
-  if (kPass == Pass::kQuantize && blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) write_tensor_scale(p);
-  const In* __restrict__ x = static_cast<const In*>(p.x);
-  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * kTileRows;
-  const int64_t c0 = static_cast<int64_t>(blockIdx.x) * kTileCols;
-  const int tid = static_cast<int>(threadIdx.x);
-  if (p.random_signs && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
-
-  // Stage: linear index L = it*256 + tid -> (r = L / 32, c = L % 32); a warp reads 32 columns of a row.
-#pragma unroll 4
-  for (int it = 0; it < kTileRows * kTileCols / kThreads; ++it) {
-    const int r = tile::stage_row(it, tid);
-    const int c = tile::stage_col(it, tid);
-    const int64_t gr = r0 + r;
-    const int64_t gc = c0 + c;
-    const float value = (gr < p.rows && gc < p.cols) ? load1(x + gr * p.cols + gc) : 0.0f;
-    tile_smem[c * kPitch + tile::swizzle_row(r)] = value;
+  TensorScales t;
+  if constexpr (kPass == Pass::kQuantize) {
+    t = tensor_scales<S>(p);
+    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) write_tensor_scale<S>(p, t);
   }
+  const In* __restrict__ x = static_cast<const In*>(p.x);
+  const Idx rows = static_cast<Idx>(p.rows);
+  const Idx cols = static_cast<Idx>(p.cols);
+  const Idx r0 = static_cast<Idx>(blockIdx.y) * kTileRows;
+  const Idx c0 = static_cast<Idx>(blockIdx.x) * kTileCols;
+  const int tid = static_cast<int>(threadIdx.x);
+  if (S::signs(p) && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
+  stage_tile(x, rows, cols, r0, c0, tid, tile_smem);
   __syncthreads();
 
   const int lane = tid & 31;
@@ -54,49 +99,81 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
 #pragma unroll
   for (int pass = 0; pass < 2; ++pass) {
     const int c = tile::read_col(pass, warp, lane);
-    float v[kVec];
-#pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = tile_smem[tile::read_index(c, j, i)];
-    ChunkPos pos;
+    const float4 a = *reinterpret_cast<const float4*>(&tile_smem[tile::read_granule(c, j, 0)]);
+    const float4 b = *reinterpret_cast<const float4*>(&tile_smem[tile::read_granule(c, j, 1)]);
+    float v[kVec] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+    ChunkPos<Idx> pos;
     pos.row = c0 + c;
     pos.k0 = r0 + 8 * j;
-    pos.K = p.rows;
-    pos.out_rows = p.cols;
+    pos.K = rows;
+    pos.out_rows = cols;
     pos.off = pos.row * pos.K + pos.k0;
-    pos.signs = p.random_signs ? sign_bytes[j] : 0u;
-    pos.active = pos.row < p.cols && pos.k0 < p.rows;
-    run_chunk<kPass, kH>(v, pos, p, lane, A, acc);
+    pos.signs = S::signs(p) ? sign_bytes[j] : 0u;
+    pos.active = pos.row < cols && pos.k0 < rows;
+    run_chunk<kPass, kH, S>(v, pos, p, lane, t, acc);
   }
   if constexpr (kPass == Pass::kAmax) publish_amax<kThreads>(acc, p);
 }
 
-template <typename In, int kH>
-void launch_cols(const QuantizeParams& p, cudaStream_t stream) {
+template <typename In, int kH, class S, class SAmax, typename Idx>
+void launch_cols(const QuantizeParams& p, bool two_pass, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((p.cols + kTileCols - 1) / kTileCols),
                   static_cast<unsigned>((p.rows + kTileRows - 1) / kTileRows));
   using device::Pass;
-  if (p.format != QFormat::kMxfp4) quantize_cols_kernel<Pass::kAmax, In, kH><<<grid, kThreads, 0, stream>>>(p);
-  quantize_cols_kernel<Pass::kQuantize, In, kH><<<grid, kThreads, 0, stream>>>(p);
+  if (two_pass) quantize_cols_kernel<Pass::kAmax, In, kH, SAmax, Idx><<<grid, kThreads, 0, stream>>>(p);
+  quantize_cols_kernel<Pass::kQuantize, In, kH, S, Idx><<<grid, kThreads, 0, stream>>>(p);
+}
+
+// ---- specialised ------------------------------------------------------------------------------------------
+template <std::size_t I>
+void launch_variant(const QuantizeParams& p, cudaStream_t stream) {
+  constexpr variants::QuantVariant v = variants::kVariants[I];
+  using In = std::conditional_t<v.in == InDType::kBf16, __nv_bfloat16, float>;
+  launch_cols<In, v.hadamard, device::VariantSpec<I>, device::AmaxSpec<v.signs ? 1 : 0>, uint32_t>(
+      p, v.format != QFormat::kMxfp4, stream);
+}
+
+using VariantLauncher = void (*)(const QuantizeParams&, cudaStream_t);
+
+template <std::size_t... I>
+constexpr std::array<VariantLauncher, sizeof...(I)> variant_table(std::index_sequence<I...>) {
+  return {&launch_variant<I>...};
+}
+
+constexpr auto kVariantLaunchers = variant_table(std::make_index_sequence<variants::kNumVariants>{});
+
+// ---- generic ----------------------------------------------------------------------------------------------
+template <typename In, int kH>
+void launch_generic(const QuantizeParams& p, cudaStream_t stream) {
+  launch_cols<In, kH, device::GenericSpec, device::GenericSpec, int64_t>(p, p.format != QFormat::kMxfp4, stream);
 }
 
 template <typename In>
-void launch_cols_h(const QuantizeParams& p, cudaStream_t stream) {
+void launch_generic_h(const QuantizeParams& p, cudaStream_t stream) {
   switch (p.hadamard) {
-    case 16: launch_cols<In, 16>(p, stream); break;
-    case 32: launch_cols<In, 32>(p, stream); break;
-    case 64: launch_cols<In, 64>(p, stream); break;
-    case 128: launch_cols<In, 128>(p, stream); break;
-    default: launch_cols<In, 0>(p, stream); break;
+    case 16: launch_generic<In, 16>(p, stream); break;
+    case 32: launch_generic<In, 32>(p, stream); break;
+    case 64: launch_generic<In, 64>(p, stream); break;
+    case 128: launch_generic<In, 128>(p, stream); break;
+    default: launch_generic<In, 0>(p, stream); break;
   }
 }
 
 }  // namespace
 
+int cols_variant(const QuantizeParams& p) {
+  if (p.force_generic || !variants::fits_32bit(p.rows, p.cols, 0)) return -1;
+  return variants::find_variant(p);
+}
+
 void launch_quantize_cols(const QuantizeParams& p, Stream stream) {
-  if (p.in_dtype == InDType::kBf16) {
-    launch_cols_h<__nv_bfloat16>(p, stream);
+  const int variant = cols_variant(p);
+  if (variant >= 0) {
+    kVariantLaunchers[static_cast<std::size_t>(variant)](p, stream);
+  } else if (p.in_dtype == InDType::kBf16) {
+    launch_generic_h<__nv_bfloat16>(p, stream);
   } else {
-    launch_cols_h<float>(p, stream);
+    launch_generic_h<float>(p, stream);
   }
 }
 

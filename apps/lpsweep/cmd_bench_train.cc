@@ -109,14 +109,9 @@ struct OursResult {
 
 [[nodiscard]] OursResult bench_ours(const BenchTrainArgs& a, const std::string& preset, const std::string& scheme,
                                     torch::Device device, double peak) {
-  auto config = model::preset_config(preset);
-  if (!config) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
-  const auto precision = quant::preset_scheme(scheme);
-  if (!precision) {
-    throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: {})", scheme,
-                                                   fmt::join(quant::preset_names(), ", ")));
-  }
-  config->scheme = *precision;
+  auto config = model::preset_config(preset);  // both names were checked by check_names
+  LPS_CHECK(config.has_value());
+  config->scheme = quant::preset_scheme(scheme).value();
   config->vocab_size = a.vocab;
   config->max_seq_len = static_cast<int>(a.seq);
   data::SyntheticSource source({.vocab_size = a.vocab, .order = 4, .seed = 0});
@@ -139,12 +134,26 @@ struct OursResult {
   if (peak > 0) r.mfu = r.tokens_per_s * 3.0 * trainer.model()->forward_flops_per_token(a.seq) / peak;
   return r;
 }
+
+// Every preset and scheme name, before anything is timed: an unknown one fails at once, not minutes in.
+void check_names(const BenchTrainArgs& a) {
+  for (const auto& preset : a.presets) {
+    if (!model::preset_config(preset)) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
+  }
+  for (const auto& scheme : a.schemes) {
+    if (!quant::preset_scheme(scheme)) {
+      throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: {})", scheme,
+                                                     fmt::join(quant::preset_names(), ", ")));
+    }
+  }
+}
 #endif
 
 void run_bench_train(const BenchTrainArgs& a) {
 #if !defined(LPS_HAVE_TORCH)
   throw Error(ErrorKind::kUserInput, "bench train needs a build with LibTorch");
 #else
+  check_names(a);
   const torch::Device device = a.device == "auto"
                                    ? (ops::cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU))
                                    : torch::Device(a.device);
@@ -191,15 +200,10 @@ void run_bench_train(const BenchTrainArgs& a) {
         // A whole-step ratio: the same speedup for the forward and the backward part of the step.
         // Labelled as the fit labels a sweep's schemes: the scheme's name on the quantized side(s), the
         // baseline's on the other, e.g. quest_fwd/bf16.
-        const quant::Scheme sch = *quant::preset_scheme(scheme);
-        bool fwd_q = false, bwd_q = false;
-        for (int o = 0; o < quant::kNumOperands; ++o) {
-          const bool q = !sch.operands[static_cast<size_t>(o)].is_identity();
-          (o < 2 ? fwd_q : bwd_q) |= q;
-        }
+        const quant::QuantizedSides sides = quant::quantized_sides(*quant::preset_scheme(scheme));
         const std::string& base = a.schemes.front();
-        csv += fmt::format("{},{}/{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", ours.n_params, fwd_q ? scheme : base,
-                           bwd_q ? scheme : base, ratio, ratio, ours.tokens_per_s, baseline, csv_safe(name));
+        csv += fmt::format("{},{}/{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", ours.n_params, sides.fwd ? scheme : base,
+                           sides.bwd ? scheme : base, ratio, ratio, ours.tokens_per_s, baseline, csv_safe(name));
       }
     }
   }

@@ -33,12 +33,13 @@ __device__ __forceinline__ void hadamard_unnormalised(float (&v)[kVec], int lane
   hadamard8_in_thread(v);
 #pragma unroll
   for (int lane_bit = 1; lane_bit < kH / kVec; lane_bit <<= 1) {
-    const bool upper = (lane_in_block & lane_bit) != 0;
+    // lower lane holds a (x[i]), upper lane holds b (x[i+h]): lower gets a + b, upper gets a - b, i.e.
+    // fma(v, ±1, other) — one exactly rounded add, the same bits as the FADD (IEEE addition commutes).
+    const float sign = (lane_in_block & lane_bit) != 0 ? -1.0f : 1.0f;
 #pragma unroll
     for (int i = 0; i < kVec; ++i) {
       const float other = __shfl_xor_sync(kFullMask, v[i], lane_bit);
-      // lower lane holds a (x[i]), upper lane holds b (x[i+h]): lower gets a + b, upper gets a - b.
-      v[i] = upper ? other - v[i] : v[i] + other;
+      v[i] = __fmaf_rn(v[i], sign, other);
     }
   }
 }

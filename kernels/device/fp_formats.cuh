@@ -3,6 +3,8 @@
 // the reference in lib/quant defines them (see lps/quant/*.h for the rules on ties, saturation, NaN).
 #pragma once
 
+#include "e2m1_codec.h"
+
 #include <cuda_fp8.h>
 
 #include <cstdint>
@@ -23,43 +25,13 @@ __device__ __forceinline__ float e2m1_value(uint32_t code) {
   return (code & 8u) ? -m : m;
 }
 
-// Round-to-nearest, ties to the even code, saturating at 6; a = |y| (NaN compares false: code 0).
-__device__ __forceinline__ uint32_t e2m1_rtn_index(float a) {
-  return static_cast<uint32_t>(a > 0.25f) + static_cast<uint32_t>(a >= 0.75f) + static_cast<uint32_t>(a > 1.25f) +
-         static_cast<uint32_t>(a >= 1.75f) + static_cast<uint32_t>(a > 2.5f) + static_cast<uint32_t>(a >= 3.5f) +
-         static_cast<uint32_t>(a > 5.0f);
-}
+// Round-to-nearest (ties to the even code) and stochastic rounding, saturating at 6: the branch-free float
+// arithmetic of e2m1_codec.h. y must not be NaN: a NaN only arises in a non-finite group, whose codes the
+// pipeline zeroes (the group's scale carries the NaN). -0.0 and negatives rounding to 0 give 0x8.
+__device__ __forceinline__ uint32_t e2m1_rtn(float y) { return e2m1::encode_rtn(y); }
 
-// Index of the largest grid magnitude <= a (a >= 0, saturating at 6).
-__device__ __forceinline__ uint32_t e2m1_floor_index(float a) {
-  return static_cast<uint32_t>(a >= 0.5f) + static_cast<uint32_t>(a >= 1.0f) + static_cast<uint32_t>(a >= 1.5f) +
-         static_cast<uint32_t>(a >= 2.0f) + static_cast<uint32_t>(a >= 3.0f) + static_cast<uint32_t>(a >= 4.0f) +
-         static_cast<uint32_t>(a >= 6.0f);
-}
-
-__device__ __forceinline__ uint32_t e2m1_sign(float y) { return (__float_as_uint(y) >> 31) << 3; }
-
-// NaN encodes as 0x0 (the group's scale carries the NaN); -0.0 and negatives rounding to 0 give 0x8.
-__device__ __forceinline__ uint32_t e2m1_rtn(float y) {
-  if (y != y) return 0u;
-  return e2m1_sign(y) | e2m1_rtn_index(fabsf(y));
-}
-
-// Stochastic rounding between the two grid neighbours lo <= |y| < hi: up with probability
-// (|y| - lo) / (hi - lo), i.e. when u < (|y| - lo) / (hi - lo); u in [0, 1). Saturates at 6.
-__device__ __forceinline__ uint32_t e2m1_sr(float y, float u) {
-  if (y != y) return 0u;
-  const float a = fabsf(y);
-  uint32_t lo = e2m1_floor_index(a);
-  if (lo < 7u) {
-    // Grid spacing above lo: 0.5 below 2, 1 in [2, 4), 2 in [4, 6]; (a - lo) is exact and multiplying by
-    // the spacing's reciprocal equals the reference's exact division by it.
-    const float inv_spacing = lo < 4u ? 2.0f : (lo < 6u ? 1.0f : 0.5f);
-    const float p = __fmul_rn(__fsub_rn(a, e2m1_magnitude(lo)), inv_spacing);
-    lo += (u < p) ? 1u : 0u;
-  }
-  return e2m1_sign(y) | lo;
-}
+// SR between the two grid neighbours lo <= |y| < hi: up iff u < (|y| - lo) / (hi - lo), u in [0, 1).
+__device__ __forceinline__ uint32_t e2m1_sr(float y, float u) { return e2m1::encode_sr(y, u); }
 
 // ---- FP8 (OCP): E4M3 (max 448, NaN 0x7F) and E5M2 (max 57344) ----------------------------------------
 inline constexpr float kE4m3Max = 448.0f;

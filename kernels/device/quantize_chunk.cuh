@@ -10,6 +10,7 @@
 #include "counter_hash.cuh"
 #include "fp_formats.cuh"
 #include "lane_group.cuh"
+#include "quantize_spec.cuh"
 #include "scale_rules.cuh"
 #include "vec_io.cuh"
 
@@ -22,33 +23,58 @@ namespace lps::kernels::device {
 inline constexpr int kMxGroup = 32;  // MXFP4: 32 elements share an E8M0 scale
 inline constexpr int kNvGroup = 16;  // NVFP4: 16 elements share an E4M3 scale
 
-// Where this thread's 8 elements live: row `row` of the [out_rows, K] operand, columns k0 .. k0+7.
+// Where this thread's 8 elements live: row `row` of the [out_rows, K] operand, columns k0 .. k0+7. Idx is
+// uint32_t in the specialised kernels (the launcher checks variants::fits_32bit) and int64_t in the generic.
+template <typename Idx>
 struct ChunkPos {
-  int64_t row = 0;
-  int64_t k0 = 0;
-  int64_t K = 0;
-  int64_t out_rows = 0;
-  int64_t off = 0;      // row·K + k0: offset of the chunk in the [out_rows, K] outputs, SR counter base
+  Idx row = 0;
+  Idx k0 = 0;
+  Idx K = 0;
+  Idx out_rows = 0;
+  Idx off = 0;          // row·K + k0: offset of the chunk in the [out_rows, K] outputs, SR counter base
   uint32_t signs = 0;   // random signs of k0 .. k0+7: bit i set = negate (sign_bits8)
   bool active = false;  // false for padding lanes (they still take part in shuffles, with zeros)
 
-  [[nodiscard]] __device__ int64_t offset() const { return off; }
+  [[nodiscard]] __device__ Idx offset() const { return off; }
+};
+
+// The SR draws of one chunk: hash32(key, off + i) for i = 0..7 with off % 8 == 0, so lo32(off + i) =
+// lo32(off) ^ i and hi32(off + i) = hi32(off) — one 32-bit xor per element before the two lowbias32 rounds
+// (bit-identical to counter_hash.cuh's uniform01(key, off + i)).
+struct ChunkRng {
+  uint32_t lo = 0;  // lo32(off) ^ lo32(key)
+  uint32_t hi = 0;  // hi32(off) ^ hi32(key)
+
+  template <typename Idx>
+  __device__ __forceinline__ ChunkRng(uint64_t key, Idx off)
+      : lo(static_cast<uint32_t>(off) ^ static_cast<uint32_t>(key)),
+        hi(static_cast<uint32_t>(static_cast<uint64_t>(off) >> 32) ^ static_cast<uint32_t>(key >> 32)) {}
+
+  // u = u24 · 2^-24 of element off + i.
+  __device__ __forceinline__ float uniform(int i) const {
+    const uint32_t h = lowbias32(lowbias32(lo ^ static_cast<uint32_t>(i)) ^ hi);
+    return static_cast<float>(h >> 8) * 5.9604644775390625e-8f;
+  }
 };
 
 // Bits of random_sign(key, k0 + i) for i = 0..7 (bit set = -1): the top bit of each hash.
-__device__ __forceinline__ uint32_t sign_bits8(uint64_t key, int64_t k0) {
+// The empty asm makes the result opaque, so the compiler keeps the one register instead of sinking the 16
+// hash rounds into the row kernel's loop (nvcc did).
+template <typename Idx>
+__device__ __forceinline__ uint32_t sign_bits8(uint64_t key, Idx k0) {
   uint32_t bits = 0;
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) bits |= (hash32(key, static_cast<uint64_t>(k0 + i)) >> 31) << i;
+  for (int i = 0; i < kVec; ++i) bits |= (hash32(key, static_cast<uint64_t>(k0) + i) >> 31) << i;
+  asm volatile("" : "+r"(bits));
   return bits;
 }
 
-template <int kH>
-__device__ __forceinline__ void rotate_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
+template <int kH, class S, typename Idx>
+__device__ __forceinline__ void rotate_chunk(float (&v)[kVec], const ChunkPos<Idx>& pos, const QuantizeParams& p,
                                              int lane) {
-  if (p.random_signs) {
+  if (S::signs(p)) {
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = __uint_as_float(__float_as_uint(v[i]) ^ (((pos.signs >> i) & 1u) << 31));
+    for (int i = 0; i < kVec; ++i) v[i] = __uint_as_float(__float_as_uint(v[i]) ^ ((pos.signs << (31 - i)) & 0x80000000u));
   }
   if constexpr (kH > 0) {
     hadamard_unnormalised<kH>(v, lane % (kH / kVec));
@@ -58,40 +84,41 @@ __device__ __forceinline__ void rotate_chunk(float (&v)[kVec], const ChunkPos& p
   }
 }
 
-// Draws u = u24 · 2^-24 for element k0 + i of this row.
-__device__ __forceinline__ float element_uniform(const QuantizeParams& p, const ChunkPos& pos, int i) {
-  return uniform01(p.sr_key, static_cast<uint64_t>(pos.offset() + i));
-}
-
 __device__ __forceinline__ void store_bytes8(uint8_t* dst, const uint32_t (&b)[kVec]) {
   const uint32_t lo = b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24);
   const uint32_t hi = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
   *reinterpret_cast<uint2*>(dst) = make_uint2(lo, hi);
 }
 
-__device__ __forceinline__ void store_dequantized(const float (&d)[kVec], const ChunkPos& pos,
+template <class S, typename Idx>
+__device__ __forceinline__ void store_dequantized(const float (&d)[kVec], const ChunkPos<Idx>& pos,
                                                   const QuantizeParams& p) {
-  if (p.out_dtype == OutDType::kF32) {
+  if (S::out_dtype(p) == OutDType::kF32) {
     store8(static_cast<float*>(p.dequantized) + pos.offset(), d);
   } else {
     store8(static_cast<__nv_bfloat16*>(p.dequantized) + pos.offset(), d);
   }
 }
 
-__device__ __forceinline__ void store_mask(const uint32_t (&m)[kVec], const ChunkPos& pos, const QuantizeParams& p) {
-  if (p.mask != nullptr && pos.active) store_bytes8(p.mask + pos.offset(), m);
+template <class S, typename Idx>
+__device__ __forceinline__ void store_mask(const uint32_t (&m)[kVec], const ChunkPos<Idx>& pos,
+                                           const QuantizeParams& p) {
+  if (S::mask(p) && pos.active) store_bytes8(p.mask + pos.offset(), m);
 }
 
+// Codes are < 16, so adding the shifted codes packs them; written as a sum, the compiler folds the constant
+// terms of e2m1_codec.h's codes into one add per word and each code into one multiply-add.
 __device__ __forceinline__ uint32_t pack_nibbles(const uint32_t (&c)[kVec]) {
   uint32_t packed = 0;
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) packed |= (c[i] & 0xFu) << (4 * i);
+  for (int i = 0; i < kVec; ++i) packed += c[i] << (4 * i);
   return packed;
 }
 
 // ---- MXFP4 → E4M3 with 1×128 block scales ---------------------------------------------------------------
-__device__ __forceinline__ void mxfp4_fp8_blocks(const uint32_t (&c)[kVec], const MxScale& s, const ChunkPos& pos,
-                                                 const QuantizeParams& p, int lane) {
+template <typename Idx>
+__device__ __forceinline__ void mxfp4_fp8_blocks(const uint32_t (&c)[kVec], const MxScale& s,
+                                                 const ChunkPos<Idx>& pos, const QuantizeParams& p, int lane) {
   constexpr int kGroupLanes = kMxGroup / kVec;
   constexpr int kBlockLanes = kFp8BlockSize / kVec;
   bool nonzero = false;
@@ -110,7 +137,7 @@ __device__ __forceinline__ void mxfp4_fp8_blocks(const uint32_t (&c)[kVec], cons
   if (!pos.active) return;
   store_bytes8(p.codes + pos.offset(), bytes);
   if (lane % kBlockLanes == 0) {
-    const int64_t kb = pos.k0 / kFp8BlockSize;
+    const Idx kb = pos.k0 / kFp8BlockSize;
     p.block_scales[kb * pos.out_rows + pos.row] =
         e_block == INT_MIN ? 1.0f : exp2i(e_block - kE8m0Bias - kFp8BlockShift);
     if (block_inexact && p.inexact_blocks != nullptr) atomicAdd(p.inexact_blocks, 1);
@@ -118,43 +145,51 @@ __device__ __forceinline__ void mxfp4_fp8_blocks(const uint32_t (&c)[kVec], cons
 }
 
 // ---- MXFP4 ------------------------------------------------------------------------------------------
-__device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
-                                            int lane) {
+template <class S, typename Idx>
+__device__ __forceinline__ void mxfp4_chunk(const float (&v)[kVec], const ChunkPos<Idx>& pos,
+                                            const QuantizeParams& p, int lane) {
   constexpr int kLanes = kMxGroup / kVec;
-  const MxScale s = mx_group_scale<kLanes>(v, p.scale_rule);
-  const bool quest = is_quest_family(p.scale_rule);
+  const QScaleRule rule = S::rule(p);
+  const MxScale s = mx_group_scale<kLanes>(v, rule);
+  const bool quest = is_quest_family(rule);
+  const bool sr = S::rounding(p) == QRounding::kSr;
+  const ChunkRng rng(p.sr_key, pos.offset());
+  // A non-finite group's codes are 0: masked once per word or per code below, no branch per element.
+  const uint32_t keep = s.nonfinite ? 0u : 0xFFFFFFFFu;
   uint32_t c[kVec];
   uint32_t m[kVec];
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
-    if (s.nonfinite) {
-      c[i] = 0;
-      m[i] = 0;
-      continue;
+    const float y = mx_scaled(v[i], s, rule);
+    c[i] = sr ? e2m1_sr(y, rng.uniform(i)) : e2m1_rtn(y);
+    if (S::mask(p)) {
+      const float a = fabsf(y);
+      m[i] = (!s.nonfinite && (quest ? a < kE2m1Max : a <= kE2m1Max)) ? 1u : 0u;
     }
-    const float y = mx_scaled(v[i], s, p.scale_rule);
-    c[i] = p.rounding == QRounding::kSr ? e2m1_sr(y, element_uniform(p, pos, i)) : e2m1_rtn(y);
-    const float a = fabsf(y);
-    m[i] = (quest ? a < kE2m1Max : a <= kE2m1Max) ? 1u : 0u;
   }
-  store_mask(m, pos, p);
-  switch (p.output) {
+  store_mask<S>(m, pos, p);
+  switch (S::output(p)) {
     case QOutput::kPacked:
       if (!pos.active) return;
-      *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c);
+      *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c) & keep;
       if (lane % kLanes == 0) {
         if (p.scales != nullptr) p.scales[pos.offset() / kMxGroup] = s.code;  // 0 / 0xFF for quest_fp32
-        if (p.scale_rule == QScaleRule::kQuestFp32) p.fp32_scales[pos.offset() / kMxGroup] = s.fp32;
+        if (rule == QScaleRule::kQuestFp32) p.fp32_scales[pos.offset() / kMxGroup] = s.fp32;
       }
       return;
     case QOutput::kDequantized: {
       float d[kVec];
 #pragma unroll
-      for (int i = 0; i < kVec; ++i) d[i] = __fmul_rn(e2m1_value(c[i]), s.dequant);
-      if (pos.active) store_dequantized(d, pos, p);
+      for (int i = 0; i < kVec; ++i) d[i] = __fmul_rn(e2m1_value(c[i] & keep), s.dequant);
+      if (pos.active) store_dequantized<S>(d, pos, p);
       return;
     }
-    case QOutput::kFp8Blocks: mxfp4_fp8_blocks(c, s, pos, p, lane); return;
+    case QOutput::kFp8Blocks: {
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) c[i] &= keep;
+      mxfp4_fp8_blocks(c, s, pos, p, lane);
+      return;
+    }
   }
 }
 
@@ -170,37 +205,50 @@ __device__ __forceinline__ float squared_error(const float (&v)[kVec], const uin
   return tree_sum<kLanes>(e);
 }
 
-__device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
-                                            int lane, float T) {
+template <class S, typename Idx>
+__device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkPos<Idx>& pos,
+                                            const QuantizeParams& p, int lane, float T) {
   constexpr int kLanes = kNvGroup / kVec;
+  const QScaleRule rule = S::rule(p);
   bool nonfinite = false;
   const float amax = group_amax<kLanes>(v, nonfinite);
-  const bool sr = p.rounding == QRounding::kSr;
+  const bool sr = S::rounding(p) == QRounding::kSr;
+  const ChunkRng rng(p.sr_key, pos.offset());
   NvScale s = nv_block_scale(amax, 6.0f, T, sr);
   uint32_t c[kVec];
+  float y[kVec];
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
-    const float y = nv_scaled(v[i], s.S);
-    c[i] = sr ? e2m1_sr(y, element_uniform(p, pos, i)) : e2m1_rtn(y);
+    y[i] = nv_scaled(v[i], s.S);
+    c[i] = sr ? e2m1_sr(y[i], rng.uniform(i)) : e2m1_rtn(y[i]);
   }
-  if (p.scale_rule == QScaleRule::kFourOverSix) {
+  if (rule == QScaleRule::kFourOverSix) {
     const NvScale s4 = nv_block_scale(amax, 4.0f, T, false);
     uint32_t c4[kVec];
+    float y4[kVec];
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) c4[i] = e2m1_rtn(nv_scaled(v[i], s4.S));
+    for (int i = 0; i < kVec; ++i) {
+      y4[i] = nv_scaled(v[i], s4.S);
+      c4[i] = e2m1_rtn(y4[i]);
+    }
     const float err6 = squared_error<kLanes>(v, c, s.S);
     const float err4 = squared_error<kLanes>(v, c4, s4.S);
     if (err4 < err6) {
       s = s4;
 #pragma unroll
-      for (int i = 0; i < kVec; ++i) c[i] = c4[i];
+      for (int i = 0; i < kVec; ++i) {
+        c[i] = c4[i];
+        y[i] = y4[i];
+      }
     }
   }
   // The mask is that of the values as encoded (before MS-EDEN's scale correction).
   uint32_t m[kVec];
+  if (S::mask(p)) {
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) m[i] = (!nonfinite && fabsf(nv_scaled(v[i], s.S)) <= kE2m1Max) ? 1u : 0u;
-  if (p.scale_rule == QScaleRule::kMsEden) {  // every lane: the tree sums shuffle with the full mask
+    for (int i = 0; i < kVec; ++i) m[i] = (!nonfinite && fabsf(y[i]) <= kE2m1Max) ? 1u : 0u;
+  }
+  if (rule == QScaleRule::kMsEden) {  // every lane: the tree sums shuffle with the full mask
     float num[kVec];
     float den[kVec];
 #pragma unroll
@@ -225,8 +273,8 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
 #pragma unroll
     for (int i = 0; i < kVec; ++i) c[i] = 0;
   }
-  store_mask(m, pos, p);
-  if (p.output == QOutput::kPacked) {
+  store_mask<S>(m, pos, p);
+  if (S::output(p) == QOutput::kPacked) {
     if (!pos.active) return;
     *reinterpret_cast<uint32_t*>(p.codes + pos.offset() / 2) = pack_nibbles(c);
     if (lane % kLanes == 0) p.scales[pos.offset() / kNvGroup] = s.code;
@@ -234,42 +282,56 @@ __device__ __forceinline__ void nvfp4_chunk(const float (&v)[kVec], const ChunkP
     float d[kVec];
 #pragma unroll
     for (int i = 0; i < kVec; ++i) d[i] = __fmul_rn(e2m1_value(c[i]), s.S);
-    if (pos.active) store_dequantized(d, pos, p);
+    if (pos.active) store_dequantized<S>(d, pos, p);
   }
 }
 
 // ---- FP8 tensorwise ---------------------------------------------------------------------------------------
-__device__ __forceinline__ void fp8_chunk(const float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
-                                          float A) {
-  const bool e4m3 = p.format == QFormat::kFp8E4M3;
+// enc and T = 1/enc depend only on A: the kernels compute them once per thread (fp8_scales).
+struct Fp8Scales {
+  float enc = 1.0f;
+  float T = 1.0f;
+};
+
+__device__ __forceinline__ Fp8Scales fp8_scales(float A, QFormat format) {
+  Fp8Scales s;
+  s.enc = fp8_encode_scale(A, format == QFormat::kFp8E4M3 ? kE4m3Max : kE5m2Max);
+  s.T = __fdiv_rn(1.0f, s.enc);
+  return s;
+}
+
+template <class S, typename Idx>
+__device__ __forceinline__ void fp8_chunk(const float (&v)[kVec], const ChunkPos<Idx>& pos, const QuantizeParams& p,
+                                          const Fp8Scales& sc) {
+  const bool e4m3 = S::format(p) == QFormat::kFp8E4M3;
   const float fmax = e4m3 ? kE4m3Max : kE5m2Max;
-  const float enc = fp8_encode_scale(A, fmax);
-  const float T = __fdiv_rn(1.0f, enc);
+  const bool sr = S::rounding(p) == QRounding::kSr;
+  const ChunkRng rng(p.sr_key, pos.offset());
   uint32_t c[kVec];
   uint32_t m[kVec];
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
-    const float y = __fmul_rn(v[i], enc);
-    if (p.rounding == QRounding::kSr) {
-      const float u = element_uniform(p, pos, i);
+    const float y = __fmul_rn(v[i], sc.enc);
+    if (sr) {
+      const float u = rng.uniform(i);
       c[i] = e4m3 ? fp8_sr<true>(y, u) : fp8_sr<false>(y, u);
     } else {
       c[i] = e4m3 ? e4m3_rtn(y) : e5m2_rtn(y);
     }
-    m[i] = fabsf(y) <= fmax ? 1u : 0u;
+    if (S::mask(p)) m[i] = fabsf(y) <= fmax ? 1u : 0u;
   }
-  store_mask(m, pos, p);
+  store_mask<S>(m, pos, p);
   if (!pos.active) return;
-  if (p.output == QOutput::kPacked) {
+  if (S::output(p) == QOutput::kPacked) {
     store_bytes8(p.codes + pos.offset(), c);
   } else {
     float d[kVec];
 #pragma unroll
     for (int i = 0; i < kVec; ++i) {
       const uint8_t code = static_cast<uint8_t>(c[i]);
-      d[i] = __fmul_rn(e4m3 ? e4m3_value(code) : e5m2_value(code), T);
+      d[i] = __fmul_rn(e4m3 ? e4m3_value(code) : e5m2_value(code), sc.T);
     }
-    store_dequantized(d, pos, p);
+    store_dequantized<S>(d, pos, p);
   }
 }
 

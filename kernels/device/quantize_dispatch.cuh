@@ -1,6 +1,7 @@
 // The two per-chunk entry points of the row and column kernels: the tensor-absmax pass (NVFP4 and FP8
 // need A, the max |v| over the finite rotated values, before any scale) and the quantize pass, which picks
-// the format's pipeline (a grid-uniform branch).
+// the format's pipeline (folded at compile time in a specialised kernel, a grid-uniform branch in the
+// generic one).
 #pragma once
 
 #include "quantize_chunk.cuh"
@@ -8,9 +9,10 @@
 namespace lps::kernels::device {
 
 // This chunk's contribution to A: max |v| over its finite rotated values (0 for padding lanes).
-template <int kH>
-__device__ __forceinline__ float amax_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p, int lane) {
-  rotate_chunk<kH>(v, pos, p, lane);
+template <int kH, class S, typename Idx>
+__device__ __forceinline__ float amax_chunk(float (&v)[kVec], const ChunkPos<Idx>& pos, const QuantizeParams& p,
+                                            int lane) {
+  rotate_chunk<kH, S>(v, pos, p, lane);
   float a = 0.0f;
   if (pos.active) {
 #pragma unroll
@@ -37,45 +39,61 @@ __device__ __forceinline__ void publish_amax(float a, const QuantizeParams& p) {
   }
 }
 
-template <int kH>
-__device__ __forceinline__ void quantize_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p,
-                                               int lane, float A) {
-  rotate_chunk<kH>(v, pos, p, lane);
-  switch (p.format) {
-    case QFormat::kMxfp4: mxfp4_chunk(v, pos, p, lane); break;
-    case QFormat::kNvfp4: nvfp4_chunk(v, pos, p, lane, nvfp4_tensor_scale(A)); break;
-    case QFormat::kFp8E4M3:
-    case QFormat::kFp8E5M2: fp8_chunk(v, pos, p, A); break;
+// What the quantize pass derives from the tensor absmax A, once per thread: NVFP4's T, FP8's enc and 1/enc
+// (each an IEEE division).
+struct TensorScales {
+  float nv_T = 1.0f;
+  Fp8Scales fp8;
+};
+
+template <class S>
+__device__ __forceinline__ TensorScales tensor_scales(const QuantizeParams& p) {
+  TensorScales t;
+  const QFormat f = S::format(p);
+  if (f == QFormat::kMxfp4) return t;  // MXFP4 needs no A (and has no workspace)
+  const float A = *p.workspace;
+  if (f == QFormat::kNvfp4) {
+    t.nv_T = nvfp4_tensor_scale(A);
+  } else {
+    t.fp8 = fp8_scales(A, f);
   }
+  return t;
 }
 
-// A, read once per thread (MXFP4 needs none).
-__device__ __forceinline__ float tensor_amax(const QuantizeParams& p) {
-  return p.format == QFormat::kMxfp4 ? 0.0f : *p.workspace;
+template <int kH, class S, typename Idx>
+__device__ __forceinline__ void quantize_chunk(float (&v)[kVec], const ChunkPos<Idx>& pos, const QuantizeParams& p,
+                                               int lane, const TensorScales& t) {
+  rotate_chunk<kH, S>(v, pos, p, lane);
+  switch (S::format(p)) {
+    case QFormat::kMxfp4: mxfp4_chunk<S>(v, pos, p, lane); break;
+    case QFormat::kNvfp4: nvfp4_chunk<S>(v, pos, p, lane, t.nv_T); break;
+    case QFormat::kFp8E4M3:
+    case QFormat::kFp8E5M2: fp8_chunk<S>(v, pos, p, t.fp8); break;
+  }
 }
 
 enum class Pass { kAmax, kQuantize };
 
 // One chunk of either pass; `acc` accumulates the amax pass's running max.
-template <Pass kPass, int kH>
-__device__ __forceinline__ void run_chunk(float (&v)[kVec], const ChunkPos& pos, const QuantizeParams& p, int lane,
-                                          float A, float& acc) {
+template <Pass kPass, int kH, class S, typename Idx>
+__device__ __forceinline__ void run_chunk(float (&v)[kVec], const ChunkPos<Idx>& pos, const QuantizeParams& p,
+                                          int lane, const TensorScales& t, float& acc) {
   if constexpr (kPass == Pass::kAmax) {
-    acc = fmaxf(acc, amax_chunk<kH>(v, pos, p, lane));
+    acc = fmaxf(acc, amax_chunk<kH, S>(v, pos, p, lane));
   } else {
-    quantize_chunk<kH>(v, pos, p, lane, A);
+    quantize_chunk<kH, S>(v, pos, p, lane, t);
   }
 }
 
 // Writes the tensor scale (NVFP4 T, FP8 1/enc) once per launch.
-__device__ __forceinline__ void write_tensor_scale(const QuantizeParams& p) {
-  if (p.tensor_scale == nullptr || p.format == QFormat::kMxfp4) return;
-  const float A = *p.workspace;
-  if (p.format == QFormat::kNvfp4) {
-    *p.tensor_scale = nvfp4_tensor_scale(A);
-  } else {
-    const float enc = fp8_encode_scale(A, p.format == QFormat::kFp8E4M3 ? kE4m3Max : kE5m2Max);
-    *p.tensor_scale = __fdiv_rn(1.0f, enc);
+template <class S>
+__device__ __forceinline__ void write_tensor_scale(const QuantizeParams& p, const TensorScales& t) {
+  if (p.tensor_scale == nullptr) return;
+  const QFormat f = S::format(p);
+  if (f == QFormat::kNvfp4) {
+    *p.tensor_scale = t.nv_T;
+  } else if (f != QFormat::kMxfp4) {
+    *p.tensor_scale = t.fp8.T;
   }
 }
 

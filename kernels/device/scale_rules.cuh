@@ -58,18 +58,18 @@ __device__ __forceinline__ float tree_sum(float (&a)[kVec]) {
   return a[0];
 }
 
-// Max |v| over the group and whether any value is NaN or ±inf.
+// Max |v| over the group and whether any value is NaN or ±inf, from one integer max of the magnitude bits:
+// non-negative floats order like their bit patterns, and every NaN or ±inf has bits >= 0x7F800000, above any
+// finite value. (The returned amax is meaningful only for a finite group; callers take the NaN path else.)
 template <int kLanes>
 __device__ __forceinline__ float group_amax(const float (&v)[kVec], bool& nonfinite) {
-  float amax = 0.0f;
-  bool bad = false;
+  uint32_t m = 0;
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    amax = fmaxf(amax, fabsf(v[i]));
-    bad |= !is_finite(v[i]);
-  }
-  nonfinite = group_any<kLanes>(bad);
-  return group_max<kLanes>(amax);
+  for (int i = 0; i < kVec; ++i) m = max(m, __float_as_uint(v[i]) & 0x7FFFFFFFu);
+#pragma unroll
+  for (int o = 1; o < kLanes; o <<= 1) m = max(m, __shfl_xor_sync(kFullMask, m, o));
+  nonfinite = m >= 0x7F800000u;
+  return __uint_as_float(m);
 }
 
 // ---- MXFP4 ------------------------------------------------------------------------------------------

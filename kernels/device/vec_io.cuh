@@ -30,6 +30,40 @@ __device__ __forceinline__ void load8(const __nv_bfloat16* __restrict__ p, float
   }
 }
 
+// The raw bytes of 8 consecutive inputs, loaded now and converted later (the row kernel prefetches the next
+// row's chunk while it processes this one: 4 registers for BF16, 8 for FP32). Zero-initialised = 8 zeros.
+template <typename In>
+struct Raw8;
+template <>
+struct Raw8<__nv_bfloat16> {
+  uint4 w = make_uint4(0u, 0u, 0u, 0u);
+};
+template <>
+struct Raw8<float> {
+  float4 a = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  float4 b = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+};
+
+__device__ __forceinline__ Raw8<__nv_bfloat16> load_raw8(const __nv_bfloat16* __restrict__ p) {
+  return {__ldg(reinterpret_cast<const uint4*>(p))};
+}
+__device__ __forceinline__ Raw8<float> load_raw8(const float* __restrict__ p) {
+  return {__ldg(reinterpret_cast<const float4*>(p)), __ldg(reinterpret_cast<const float4*>(p) + 1)};
+}
+
+__device__ __forceinline__ void to_floats(const Raw8<__nv_bfloat16>& r, float (&v)[kVec]) {
+  const uint32_t w[4] = {r.w.x, r.w.y, r.w.z, r.w.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    v[2 * i] = __uint_as_float(w[i] << 16);
+    v[2 * i + 1] = __uint_as_float(w[i] & 0xFFFF0000u);
+  }
+}
+__device__ __forceinline__ void to_floats(const Raw8<float>& r, float (&v)[kVec]) {
+  v[0] = r.a.x; v[1] = r.a.y; v[2] = r.a.z; v[3] = r.a.w;
+  v[4] = r.b.x; v[5] = r.b.y; v[6] = r.b.z; v[7] = r.b.w;
+}
+
 // Scalar load (column path: smem staging reads one element at a time).
 __device__ __forceinline__ float load1(const float* __restrict__ p) { return __ldg(p); }
 __device__ __forceinline__ float load1(const __nv_bfloat16* __restrict__ p) {

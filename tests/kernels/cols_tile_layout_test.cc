@@ -1,6 +1,7 @@
 // The column kernel's shared-memory tile (kernels/device/cols_tile_layout.h): every (row, column) has its
-// own slot, the staging writes and the quantizer's reads are bank-conflict free, and every element of the
-// tile is read exactly once, at the row the pipeline expects.
+// own slot, 16-byte granules stay whole and aligned, the staging loads cover the tile exactly once and each
+// warp's staging stores hit distinct banks, and the quantizer's 16-byte reads return rows in order with
+// every quarter-warp phase conflict-free — for BF16 (8 elements per load) and FP32 (4) inputs.
 #include "../../kernels/device/cols_tile_layout.h"
 
 #include <gtest/gtest.h>
@@ -11,51 +12,81 @@
 namespace lps::kernels::tile {
 namespace {
 
-TEST(ColsTileLayout, EveryElementHasItsOwnSlotInsideTheTile) {
+TEST(ColsTileLayout, EveryElementHasItsOwnSlotAndGranulesStayWhole) {
   std::set<int> slots;
   for (int c = 0; c < kCols; ++c)
     for (int r = 0; r < kRows; ++r) {
-      const int s = c * kPitch + swizzle_row(r);
-      EXPECT_LT(s, kCols * kPitch);
+      const int s = slot(c, r);
+      EXPECT_GE(s, c * kPitch);
+      EXPECT_LT(s, c * kPitch + kRows);
+      // Rows 4g .. 4g+3 stay consecutive in one 16-byte-aligned granule.
+      EXPECT_EQ(s, slot(c, r & ~3) + (r & 3));
+      EXPECT_EQ(slot(c, r & ~3) % 4, 0);
       slots.insert(s);
     }
   EXPECT_EQ(slots.size(), static_cast<size_t>(kRows * kCols));
 }
 
-TEST(ColsTileLayout, StagingCoversTheTileAndEachWarpWriteHitsDistinctBanks) {
-  std::vector<int> seen(kRows * kCols, 0);
-  for (int it = 0; it < kRows * kCols / kThreads; ++it) {
-    for (int warp = 0; warp < kThreads / 32; ++warp) {
-      std::set<int> banks;
-      for (int lane = 0; lane < 32; ++lane) {
-        const int tid = warp * 32 + lane;
-        const int r = stage_row(it, tid);
-        const int c = stage_col(it, tid);
-        ++seen[r * kCols + c];
-        banks.insert((c * kPitch + swizzle_row(r)) % kBanks);
+TEST(ColsTileLayout, StagingCoversTheTileOnceAndEachWarpStoreHitsDistinctBanks) {
+  for (int per_load : {8, 4}) {
+    std::vector<int> seen(kRows * kCols, 0);
+    for (int it = 0; it < stage_loads(per_load); ++it) {
+      for (int warp = 0; warp < kThreads / 32; ++warp) {
+        for (int e = 0; e < per_load; ++e) {  // the e-th scalar store of every lane: one instruction
+          std::set<int> banks;
+          for (int lane = 0; lane < 32; ++lane) {
+            const int tid = warp * 32 + lane;
+            const int r = stage_row(it, tid, per_load);
+            const int c = stage_col0(tid, per_load) + e;
+            ASSERT_LT(r, kRows);
+            ASSERT_LT(c, kCols);
+            ++seen[r * kCols + c];
+            banks.insert(slot(c, r) % kBanks);
+          }
+          EXPECT_EQ(banks.size(), 32u) << "bank conflict: " << per_load << " per load, load " << it << ", warp "
+                                       << warp << ", store " << e;
+        }
       }
-      EXPECT_EQ(banks.size(), 32u) << "bank conflict in staging iteration " << it << ", warp " << warp;
     }
+    for (int n : seen) EXPECT_EQ(n, 1) << per_load << " per load";
   }
-  for (int n : seen) EXPECT_EQ(n, 1);
 }
 
-TEST(ColsTileLayout, ReadsReturnEachRowInOrderConflictFreeAndCoverTheTile) {
+TEST(ColsTileLayout, WarpLoadsReadWholeSectorsOfConsecutiveColumns) {
+  // The 32 lanes of a staging load read whole rows' 16-byte pieces: 4 (BF16) or 8 (FP32) lanes per row, in
+  // column order, so each row's 64 or 128 bytes come from one coalesced segment.
+  for (int per_load : {8, 4}) {
+    const int lanes_per_row = kCols / per_load;
+    for (int tid = 0; tid < kThreads; ++tid) {
+      EXPECT_EQ(stage_col0(tid, per_load), (tid % lanes_per_row) * per_load);
+      EXPECT_EQ(stage_row(0, tid, per_load), tid / lanes_per_row);
+    }
+  }
+}
+
+TEST(ColsTileLayout, SixteenByteReadsReturnEachRowInOrderConflictFreeAndCoverTheTile) {
   std::vector<int> seen(kRows * kCols, 0);
   for (int pass = 0; pass < 2; ++pass) {
     for (int warp = 0; warp < kThreads / 32; ++warp) {
-      for (int i = 0; i < 8; ++i) {
-        std::set<int> banks;
-        for (int lane = 0; lane < 32; ++lane) {
-          const int c = read_col(pass, warp, lane);
-          const int j = read_chunk(lane);
-          const int idx = read_index(c, j, i);
-          banks.insert(idx % kBanks);
-          // The slot read as element i must hold row 8j + i of column c.
-          EXPECT_EQ(idx, c * kPitch + swizzle_row(8 * j + i)) << "column " << c << " chunk " << j << " element " << i;
-          ++seen[(8 * j + i) * kCols + c];
+      for (int half = 0; half < 2; ++half) {
+        // A 16-byte shared load runs in four phases of 8 lanes; each phase must touch 32 distinct banks.
+        for (int phase = 0; phase < 4; ++phase) {
+          std::set<int> banks;
+          for (int lane = 8 * phase; lane < 8 * phase + 8; ++lane) {
+            const int c = read_col(pass, warp, lane);
+            const int j = read_chunk(lane);
+            const int g = read_granule(c, j, half);
+            EXPECT_EQ(g % 4, 0);
+            for (int e = 0; e < 4; ++e) {
+              const int row = 8 * j + 4 * half + e;
+              EXPECT_EQ(g + e, slot(c, row)) << "column " << c << " row " << row;
+              ++seen[row * kCols + c];
+              banks.insert((g + e) % kBanks);
+            }
+          }
+          EXPECT_EQ(banks.size(), 32u) << "bank conflict: pass " << pass << ", warp " << warp << ", half " << half
+                                       << ", phase " << phase;
         }
-        EXPECT_EQ(banks.size(), 32u) << "bank conflict reading element " << i << " in pass " << pass << ", warp " << warp;
       }
     }
   }

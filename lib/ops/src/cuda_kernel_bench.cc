@@ -108,10 +108,13 @@ QuantKeys bench_keys(uint64_t stream) {
   return {quant::derive_key(2026, 1, 7, 0, quant::kStreamSrBase + stream), quant::derive_key(2026, 1, 7, 0, stream)};
 }
 
-// Kernel (packed output) vs quantize_ref on a [kCheckRows, cols] slice: codes and scales bit for bit.
+// Kernel (packed output) vs quantize_ref on a [kCheckRows, cols] slice: codes and scales bit for bit from the
+// launch the bench times (no mask: the specialised kernel where there is one), masks from a second launch
+// that writes them.
 std::string check_kernel(const at::Tensor& x, const KernelCase& c, const QuantKeys& keys, bool* ok) {
   const at::Tensor slice = x.narrow(0, 0, kCheckRows).contiguous();
-  const CudaPacked got = cuda_quantize_packed(slice, c.q, c.dim, keys, true);
+  CudaPacked got = cuda_quantize_packed(slice, c.q, c.dim, keys, false);
+  got.mask = cuda_quantize_packed(slice, c.q, c.dim, keys, true).mask;
   const at::Tensor host = slice.to(at::kFloat).cpu().contiguous();
   quant::StridedMatrix m;
   m.data = host.data_ptr<float>();
@@ -191,6 +194,7 @@ KernelTiming bench_kernel(const at::Tensor& x, const KernelCase& c, double copy_
     }
   }
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream().stream();
+  t.check += kernels::quantize_is_specialised(p) ? " (specialised kernel)" : " (generic kernel)";
   t.ms = time_ms([&] { detail::check_launch(kernels::quantize(p, stream), "bench kernel"); }, o.warmup, o.iters);
   t.bytes = static_cast<double>(n) * static_cast<double>(x.element_size()) + out_bytes;
   t.gbps = t.bytes / (t.ms * 1e-3) / 1e9;

@@ -59,6 +59,11 @@ struct QuantizeParams {
   OutDType out_dtype = OutDType::kF32;
   uint8_t* mask = nullptr;           // optional trust mask [out_rows, K], 1 = trusted (not clipped)
   float* workspace = nullptr;        // NVFP4 / FP8: [1] float scratch for the tensor absmax (we zero it)
+  // ---- which kernel --------------------------------------------------------------------------------
+  // The launcher runs a compile-time-specialised kernel where one is instantiated for these options
+  // (kernels/device/quantize_variants.h) and the positions fit 32 bits, else the generic kernel (options read
+  // at run time, 64-bit positions). Both give the same bits; tests set this to compare them.
+  bool force_generic = false;
 };
 
 // Checks shapes, alignment and the combination of options, then launches on `stream` (two launches for
@@ -67,6 +72,11 @@ LaunchStatus quantize(const QuantizeParams& params, Stream stream);
 
 // nullptr when the kernels cover `params` (pointers aside), else why not — lets callers fall back.
 [[nodiscard]] const char* quantize_unsupported(const QuantizeParams& params);
+
+// Whether quantize(params) runs a compile-time-specialised kernel (its options in the table of
+// kernels/device/quantize_variants.h, positions within 32 bits, force_generic unset) rather than the generic
+// one. Both give the same bits; the specialised ones are the fast path (docs/KERNELS.md).
+[[nodiscard]] bool quantize_is_specialised(const QuantizeParams& params);
 
 // E4M3 encoding of MXFP4 (QOutput::kFp8Blocks): element = e2m1 · 2^(e_group − e_block + kFp8BlockShift),
 // block scale 2^(e_block − kFp8BlockShift), e_block = the largest group exponent of the 1×128 block (groups
