@@ -162,9 +162,8 @@ TEST(FusedModelGpu, LossAndGradientsMatchTheAtenPathUnderBf16Autocast) {
   const auto tokens = random_tokens(4, 64, 512, torch::Device(torch::kCUDA));
   // BF16: ATen's RoPE and SwiGLU round each intermediate to BF16 (cos/sin too), the fused kernels round once
   // from FP32, so activations differ by about one BF16 step (2^-8) here and there: loss within 2e-3 relative,
-  // each parameter's gradient within 5e-2 in relative L2 norm (BF16 gradients of the norm weights are sums
-  // with cancellation; an indexing bug gives O(1)).
-  expect_close(run(model, tokens, true, true), run(model, tokens, false, true), 2e-3, 5e-2);
+  // each parameter's gradient within 3e-2 in relative L2 norm (an indexing bug gives O(1)).
+  expect_close(run(model, tokens, true, true), run(model, tokens, false, true), 2e-3, 3e-2);
 }
 
 }  // namespace
