@@ -26,6 +26,7 @@ void add_rank_command(CLI::App& app) {
     int world = 0;
     std::string device = "cpu";
     double timeout_s = 600;
+    double bucket_mb = train::kDefaultBucketMb;
     long parent = 0;
   };
   auto flags = std::make_shared<Flags>();
@@ -34,6 +35,7 @@ void add_rank_command(CLI::App& app) {
   cmd->add_option("--world", flags->world, "ranks in the run")->required();
   cmd->add_option("--device", flags->device, "cpu or cuda:N");
   cmd->add_option("--timeout", flags->timeout_s, "rendezvous and collective timeout, seconds");
+  cmd->add_option("--bucket-mb", flags->bucket_mb, "gradient all-reduce bucket size, MB (0 = one after the backward)");
   cmd->add_option("--parent", flags->parent, "pid of rank 0's worker: exit when it does");
   cmd->callback([flags] {
     runner::prepare_follower_process(static_cast<pid_t>(flags->parent));
@@ -49,6 +51,7 @@ void add_rank_command(CLI::App& app) {
     options.rank = flags->rank;
     options.world = flags->world;
     options.timeout_s = flags->timeout_s;
+    options.bucket_mb = flags->bucket_mb;
     (void)train::run_follower_rank(options, flags->device);
   });
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -150,6 +151,55 @@ TEST_F(DdpWorker, KillingRank0TakesRank1WithItAndTheNextWorkerResumes) {
   EXPECT_EQ(row.at("status"), "completed") << second.output;
   EXPECT_EQ(row.at("attempts"), "2");
   EXPECT_EQ(row.at("final_eval_loss"), expected) << "resume is exact on the CPU";
+}
+
+// After the last step the followers close their communicator together with rank 0 and exit at once; the
+// worker used to wait 60 s for them (NCCL's teardown is collective: the follower waited in it for rank 0,
+// which waited for the follower to exit). Measured here from the moment rank 0 logs its result.
+TEST_F(DdpWorker, TheRunEndsPromptlyAfterItsLastStep) {
+  test::TempDir dir;
+  const auto sweep = submitted(write_sweep(dir, "ddpend", 2, /*steps=*/20));
+  const std::string log = dir.file("worker.log"), rc = dir.file("worker.rc");
+  // Small gradient buckets (several all-reduces per step, through the followers' --bucket-mb).
+  const auto started = lps::test::run_command("(LPS_DDP_BUCKET_MB=0.05 " + kCli + " worker " + sweep + " > " + log +
+                                              " 2>&1; echo $? > " + rc + ") > /dev/null 2>&1 & echo $!");
+  const pid_t shell = static_cast<pid_t>(std::stol(started.output));
+  auto log_text = [&] {
+    std::ifstream in(log);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::seconds(300);
+  while (log_text().find("completed 20 steps") == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const auto result_logged = Clock::now();
+  ASSERT_NE(log_text().find("completed 20 steps"), std::string::npos) << "no result within 300 s:\n" << log_text();
+  const auto followers = follower_pids(log_text());
+  ASSERT_EQ(followers.size(), 1u) << log_text();
+  std::optional<double> follower_s, worker_s;
+  while ((!follower_s || !worker_s) && Clock::now() < result_logged + std::chrono::seconds(90)) {
+    const double since = std::chrono::duration<double>(Clock::now() - result_logged).count();
+    if (!follower_s && process_ended(followers[0])) follower_s = since;
+    if (!worker_s && process_ended(shell)) worker_s = since;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::string text = log_text();
+  ASSERT_TRUE(follower_s.has_value()) << "rank 1 still runs 90 s after the result:\n" << text;
+  ASSERT_TRUE(worker_s.has_value()) << "the worker still runs 90 s after the result:\n" << text;
+  std::printf("[ ddp ] after rank 0's result: rank 1 ended after %.2f s, the worker after %.2f s\n", *follower_s,
+              *worker_s);
+  EXPECT_LT(*follower_s, 10) << text;
+  EXPECT_LT(*worker_s, 10) << text;
+  std::ifstream rc_in(rc);
+  int exit_code = -1;
+  rc_in >> exit_code;
+  EXPECT_EQ(exit_code, 0) << text;
+  // wait_all() says so only when every follower exited with status 0.
+  EXPECT_NE(text.find("the 1 other rank(s) exited cleanly"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not every rank ended cleanly"), std::string::npos) << text;
+  EXPECT_NE(text.find("gradient bucket(s) of about 0.05 MB"), std::string::npos) << "LPS_DDP_BUCKET_MB not used:\n" << text;
+  EXPECT_EQ(exported_run(sweep).at("status"), "completed") << text;
 }
 
 TEST_F(DdpWorker, SigtermToRank0CheckpointsStopsBothRanksAndTheRunContinuesLater) {

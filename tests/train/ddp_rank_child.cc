@@ -1,7 +1,9 @@
-// A follower rank for the data-parallel trainer tests: ddp_rank_child PORT RANK WORLD STEPS MICRO [DIE_AT]
-// trains ddp_spec(STEPS, MICRO) as rank RANK of WORLD (rank 0 is the test process, listening on PORT) and
-// checks at the end that its weights equal rank 0's (exit 0; 3 when they differ). DIE_AT > 0: SIGKILL itself
-// after that many steps, as a crashed rank would.
+// A follower rank for the data-parallel trainer tests:
+//   ddp_rank_child PORT RANK WORLD STEPS MICRO [DIE_AT [BUCKET_MB]]
+// trains ddp_spec(STEPS, MICRO) as rank RANK of WORLD (rank 0 is the test process, listening on PORT) with
+// gradient buckets of BUCKET_MB (RankOptions::bucket_mb; rank 0 must use the same) and checks at the end
+// that its weights equal rank 0's (exit 0; 3 when they differ). DIE_AT > 0: SIGKILL itself after that many
+// steps, as a crashed rank would.
 #include "ddp_test_support.h"
 
 #include <lps/train/distributed.h>
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   const int steps = std::atoi(argv[4]);
   const int micro = std::atoi(argv[5]);
   const int die_at = argc > 6 ? std::atoi(argv[6]) : 0;
+  if (argc > 7) options.bucket_mb = std::atof(argv[7]);
   try {
     auto group = lps::train::RankGroup::open(options);
     lps::test::DdpTrainer t(lps::test::ddp_spec(steps, micro));

@@ -12,6 +12,7 @@
 #include <torch/serialize.h>
 
 #include <cmath>
+#include <cstdlib>
 
 namespace lps::train {
 namespace {
@@ -24,6 +25,8 @@ struct Trajectory {
   c10::Dict<std::string, torch::Tensor> state;  // the trainer's state at the end
   int64_t tokens = 0;
   int64_t position = 0;
+  int64_t buckets = 0;                  // gradient all-reduce buckets (data parallel)
+  int64_t started_during_backward = 0;  // of them, in the last step
 };
 
 Trajectory record(test::DdpTrainer& t, int steps) {
@@ -36,6 +39,8 @@ Trajectory record(test::DdpTrainer& t, int steps) {
   out.state = c10::impl::toTypedDict<std::string, torch::Tensor>(torch::pickle_load(t.trainer.save_state()).toGenericDict());
   out.tokens = t.trainer.tokens();
   out.position = t.source->position();
+  out.buckets = t.trainer.gradient_buckets();
+  out.started_during_backward = t.trainer.buckets_started_during_backward();
   return out;
 }
 
@@ -44,17 +49,24 @@ Trajectory one_process(int steps, int micro) {
   return record(t, steps);
 }
 
+// Small gradient buckets: the tiny model's ~30K gradients in about ten all-reduces, most of them started by
+// the hooks during the backward (the default, 25 MB, would be a single bucket for this model).
+constexpr double kSmallBucketsMb = 0.01;
+
 // Rank 0 here, ranks 1 … world-1 as children; each child's wait status is returned in `statuses`.
-Trajectory ranks(int world, int steps, int micro, std::vector<int>* statuses, int die_at = 0) {
+Trajectory ranks(int world, int steps, int micro, std::vector<int>* statuses, int die_at = 0,
+                 double bucket_mb = kSmallBucketsMb) {
   RankOptions options;
   options.world = world;
   options.timeout_s = 60;
+  options.bucket_mb = bucket_mb;
   auto group = RankGroup::open(options);
   std::vector<pid_t> children;
   for (int r = 1; r < world; ++r) {
     std::vector<std::string> args = {kChild, std::to_string(group->port()), std::to_string(r), std::to_string(world),
                                      std::to_string(steps), std::to_string(micro)};
-    if (die_at > 0) args.push_back(std::to_string(die_at));
+    args.push_back(std::to_string(die_at));
+    args.push_back(std::to_string(bucket_mb));
     children.push_back(test::spawn_process(args));
     EXPECT_GT(children.back(), 0) << "cannot start " << kChild;
   }
@@ -140,6 +152,119 @@ TEST_F(DdpTrainer, FourRanksFollowOneProcessWithTheWholeBatch) {
   ASSERT_EQ(statuses.size(), 3u);
   for (int s : statuses) EXPECT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) << "status " << s;
   expect_same_run(one, four, kLossRel, kWeightAbs);
+}
+
+// With 2 ranks every element of the sum is a + b whatever the bucketing: the bucketed all-reduce, started
+// bucket by bucket from the hooks during the backward, gives exactly the numbers of one all-reduce after it.
+void expect_bit_identical(const Trajectory& flat, const Trajectory& bucketed) {
+  ASSERT_EQ(flat.losses.size(), bucketed.losses.size());
+  for (size_t i = 0; i < flat.losses.size(); ++i) {
+    EXPECT_EQ(flat.losses[i], bucketed.losses[i]) << "step " << i;
+    EXPECT_EQ(flat.grad_norms[i], bucketed.grad_norms[i]) << "step " << i;
+  }
+  ASSERT_EQ(flat.state.size(), bucketed.state.size());
+  for (const auto& item : flat.state) {
+    EXPECT_TRUE(torch::equal(item.value(), bucketed.state.at(item.key()))) << item.key() << " differs";
+  }
+  EXPECT_EQ(flat.position, bucketed.position);
+}
+
+void expect_clean_exit(const std::vector<int>& statuses) {
+  for (int s : statuses) EXPECT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) << "rank status " << s;
+}
+
+TEST_F(DdpTrainer, BucketedAllReduceIsBitIdenticalToOneFlatAllReduce) {
+  const int steps = 15;
+  std::vector<int> statuses;
+  const Trajectory flat = ranks(2, steps, 8, &statuses, 0, /*bucket_mb=*/0);
+  const Trajectory bucketed = ranks(2, steps, 8, &statuses, 0, kSmallBucketsMb);
+  expect_clean_exit(statuses);
+  EXPECT_EQ(flat.buckets, 1);
+  EXPECT_EQ(flat.started_during_backward, 0) << "bucket_mb 0: one all-reduce after the backward";
+  EXPECT_GE(bucketed.buckets, 5);
+  // Every parameter gets a gradient, so every bucket is started by a hook, none after the backward.
+  EXPECT_EQ(bucketed.started_during_backward, bucketed.buckets);
+  expect_bit_identical(flat, bucketed);
+  std::printf("[ ddp ] %lld buckets, %lld started during the backward\n", static_cast<long long>(bucketed.buckets),
+              static_cast<long long>(bucketed.started_during_backward));
+}
+
+TEST_F(DdpTrainer, BucketedAllReduceWithGradientAccumulationIsBitIdenticalToOneFlatAllReduce) {
+  const int steps = 12;
+  std::vector<int> statuses;
+  // 4 sequences per rank in micro-batches of 1: the buckets start only during the last of 4 backwards.
+  const Trajectory flat = ranks(2, steps, 1, &statuses, 0, /*bucket_mb=*/0);
+  const Trajectory bucketed = ranks(2, steps, 1, &statuses, 0, kSmallBucketsMb);
+  expect_clean_exit(statuses);
+  EXPECT_EQ(bucketed.started_during_backward, bucketed.buckets);
+  expect_bit_identical(flat, bucketed);
+  expect_same_run(one_process(steps, 1), bucketed, kLossRel, kWeightAbs);
+}
+
+TEST_F(DdpTrainer, RanksThatDisagreeOnTheBucketSizeAreRefused) {
+  RankOptions options;
+  options.world = 2;
+  options.timeout_s = 60;
+  options.bucket_mb = 0;  // the child uses kSmallBucketsMb
+  auto group = RankGroup::open(options);
+  const pid_t child = test::spawn_process({kChild, std::to_string(group->port()), "1", "2", "5", "8", "0",
+                                           std::to_string(kSmallBucketsMb)});
+  ASSERT_GT(child, 0);
+  test::DdpTrainer t(test::ddp_spec(5, 8));
+  try {
+    t.trainer.join_ranks(*group);
+    FAIL() << "ranks with different bucket sizes joined";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kRun) << e.what();
+    EXPECT_NE(std::string(e.what()).find("different gradient bucket sizes"), std::string::npos) << e.what();
+  }
+  const int status = test::wait_process(child, 30);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << "the child should fail the same way, status " << status;
+}
+
+TEST(DdpBucketOptions, TheEnvironmentSetsTheBucketSize) {
+  ::unsetenv("LPS_DDP_BUCKET_MB");
+  EXPECT_EQ(bucket_mb_from_env(), kDefaultBucketMb);
+  ::setenv("LPS_DDP_BUCKET_MB", "0", 1);
+  EXPECT_EQ(bucket_mb_from_env(), 0);
+  ::setenv("LPS_DDP_BUCKET_MB", "2.5", 1);
+  EXPECT_EQ(bucket_mb_from_env(), 2.5);
+  for (const char* bad : {"-1", "lots", "5MB", "nan"}) {
+    ::setenv("LPS_DDP_BUCKET_MB", bad, 1);
+    try {
+      (void)bucket_mb_from_env();
+      ADD_FAILURE() << "accepted LPS_DDP_BUCKET_MB=" << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kUserInput);
+      EXPECT_NE(std::string(e.what()).find(std::string("got '") + bad + "'"), std::string::npos) << e.what();
+    }
+  }
+  ::unsetenv("LPS_DDP_BUCKET_MB");
+  RankOptions o;
+  o.bucket_mb = -0.5;
+  const auto problems = o.validate();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("bucket_mb must be ≥ 0"), std::string::npos) << problems[0];
+}
+
+TEST_F(DdpTrainer, CloseEndsTheCommunicatorAndLaterCollectivesAreRefused) {
+  RankOptions options;  // a world of one: Gloo connects at once
+  options.timeout_s = 60;
+  auto group = RankGroup::open(options);
+  group->connect(torch::Device(torch::kCPU));
+  auto t = torch::arange(8, torch::kFloat32);
+  group->start_all_reduce_sum(t);
+  group->wait_all_reduces();
+  EXPECT_TRUE(torch::equal(t, torch::arange(8, torch::kFloat32)));
+  group->close();
+  EXPECT_FALSE(group->connected());
+  group->close();  // idempotent
+  try {
+    group->all_reduce_sum(t);
+    FAIL() << "an all-reduce after close()";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("after RankGroup::close()"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(DdpTrainer, ADeadRankFailsTheNextCollectiveInsteadOfHanging) {

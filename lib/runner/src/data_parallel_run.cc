@@ -1,6 +1,7 @@
 // run_data_parallel (data_parallel_run.h): rank 0 of a data-parallel run, inside the worker.
 #include <lps/runner/data_parallel_run.h>
 
+#include <lps/core/clock.h>
 #include <lps/core/error.h>
 #include <lps/core/log.h>
 #include <lps/ops/device.h>
@@ -48,6 +49,7 @@ train::RunResult run_data_parallel(const plan::RunSpec& spec, train::RunHooks& h
   launch.world = spec.ranks;
   launch.devices = rank_devices(spec.ranks);
   launch.timeout_s = options.timeout_s;
+  launch.bucket_mb = options.bucket_mb >= 0 ? options.bucket_mb : train::bucket_mb_from_env();
   launch.command = options.rank_command;
   if (launch.command.empty()) launch.command = {std::filesystem::read_symlink("/proc/self/exe").string(), "rank"};
 
@@ -55,6 +57,7 @@ train::RunResult run_data_parallel(const plan::RunSpec& spec, train::RunHooks& h
   rank0.world = spec.ranks;
   rank0.host = launch.host;
   rank0.timeout_s = options.timeout_s;
+  rank0.bucket_mb = launch.bucket_mb;
   auto group = train::RankGroup::open(rank0);
   launch.port = group->port();
   group->publish(train::kRankSpecKey, plan::to_json(spec));
@@ -71,8 +74,15 @@ train::RunResult run_data_parallel(const plan::RunSpec& spec, train::RunHooks& h
   training.ranks = group.get();
   try {
     train::RunResult result = train::run_training(spec, hooks, training);
-    if (result.status == train::RunStatus::kCompleted && !followers.wait_all(options.completion_wait_s)) {
-      log_warn("data parallel: not every rank ended cleanly after the last step; they are stopped");
+    if (result.status == train::RunStatus::kCompleted) {
+      const Stopwatch waited;
+      if (followers.wait_all(options.completion_wait_s)) {
+        log_info("data parallel: the {} other rank(s) exited cleanly ({:.2f} s after rank 0's result)",
+                 spec.ranks - 1, waited.seconds());
+      } else {
+        log_warn("data parallel: not every rank ended cleanly within {:.0f} s of rank 0's result; they are stopped",
+                 options.completion_wait_s);
+      }
     }
     // Stopped or diverged: the followers wait in the next step's all-reduce; the destructor ends them.
     return result;

@@ -49,7 +49,8 @@ std::vector<std::string> follower_argv(const RankLaunch& launch, int rank) {
   std::vector<std::string> argv = launch.command;
   argv.insert(argv.end(), {"--connect", fmt::format("{}:{}", launch.host, launch.port), "--rank", std::to_string(rank),
                            "--world", std::to_string(launch.world), "--device", launch.devices[rank], "--timeout",
-                           fmt::format("{}", launch.timeout_s), "--parent", std::to_string(::getpid())});
+                           fmt::format("{}", launch.timeout_s), "--bucket-mb", fmt::format("{}", launch.bucket_mb),
+                           "--parent", std::to_string(::getpid())});
   return argv;
 }
 

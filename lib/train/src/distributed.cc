@@ -14,6 +14,8 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cmath>
+#include <cstdlib>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -42,7 +44,22 @@ std::vector<std::string> RankOptions::validate() const {
   if (rank > 0 && port == 0) problems.push_back("ranks other than 0 need rank 0's port");
   if (host.empty()) problems.push_back("host must not be empty");
   if (!(timeout_s > 0)) problems.push_back(fmt::format("timeout_s must be positive, got {}", timeout_s));
+  if (!(bucket_mb >= 0) || !std::isfinite(bucket_mb)) {
+    problems.push_back(fmt::format("bucket_mb must be ≥ 0 (0 = one all-reduce after the backward), got {}", bucket_mb));
+  }
   return problems;
+}
+
+double bucket_mb_from_env() {
+  const char* env = std::getenv("LPS_DDP_BUCKET_MB");
+  if (env == nullptr || *env == '\0') return kDefaultBucketMb;
+  char* end = nullptr;
+  const double mb = std::strtod(env, &end);
+  if (end == env || *end != '\0' || !(mb >= 0) || !std::isfinite(mb)) {
+    throw Error(ErrorKind::kUserInput, fmt::format("LPS_DDP_BUCKET_MB must be a number of MB ≥ 0 (0 = one all-reduce "
+                                                   "after the backward; unset = {}), got '{}'", kDefaultBucketMb, env));
+  }
+  return mb;
 }
 
 struct RankGroup::Impl {
@@ -55,6 +72,9 @@ struct RankGroup::Impl {
   std::atomic<bool> aborted{false};
   mutable std::mutex mu;
   std::string abort_reason;  // guarded by mu
+  std::atomic<bool> closed{false};
+  std::mutex pending_mu;
+  std::vector<c10::intrusive_ptr<c10d::Work>> pending;  // started, not yet waited (guarded by pending_mu)
 
   [[nodiscard]] std::string reason() const {
     std::lock_guard lock(mu);
@@ -97,6 +117,7 @@ struct RankGroup::Impl {
   }
 
   void require_connected(const char* what) const {
+    LPS_CHECK(!closed.load(), "{} after RankGroup::close()", what);
     LPS_CHECK(backend.defined(), "{} before RankGroup::connect()", what);
   }
 };
@@ -148,7 +169,8 @@ int RankGroup::rank() const { return impl_->options.rank; }
 int RankGroup::world() const { return impl_->options.world; }
 int RankGroup::port() const { return impl_->options.port; }
 double RankGroup::timeout_s() const { return impl_->options.timeout_s; }
-bool RankGroup::connected() const { return impl_->backend.defined(); }
+double RankGroup::bucket_mb() const { return impl_->options.bucket_mb; }
+bool RankGroup::connected() const { return impl_->backend.defined() && !impl_->closed.load(); }
 std::string RankGroup::backend_name() const { return impl_->backend_name; }
 bool RankGroup::aborted() const { return impl_->aborted.load(); }
 
@@ -198,6 +220,30 @@ void RankGroup::all_reduce_sum(at::Tensor& tensor) {
   impl_->finish(impl_->backend->allreduce(tensors, options), "gradient all-reduce");
 }
 
+void RankGroup::start_all_reduce_sum(const at::Tensor& tensor) {
+  impl_->require_connected("start_all_reduce_sum");
+  LPS_CHECK(tensor.is_contiguous(), "start_all_reduce_sum needs a contiguous tensor");
+  if (impl_->aborted.load()) throw RunError(fmt::format("{}: gradient all-reduce abandoned: {}", impl_->who(), impl_->reason()));
+  std::vector<at::Tensor> tensors{tensor};
+  c10d::AllreduceOptions options;
+  options.reduceOp = c10d::ReduceOp::SUM;
+  std::lock_guard lock(impl_->pending_mu);
+  try {
+    impl_->pending.push_back(impl_->backend->allreduce(tensors, options));
+  } catch (const std::exception& e) {
+    throw RunError(fmt::format("{}: cannot start a gradient all-reduce: {}", impl_->who(), e.what()));
+  }
+}
+
+void RankGroup::wait_all_reduces() {
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  {
+    std::lock_guard lock(impl_->pending_mu);
+    works.swap(impl_->pending);
+  }
+  for (const auto& work : works) impl_->finish(work, "gradient all-reduce");
+}
+
 void RankGroup::broadcast_from_rank0(at::Tensor& tensor) {
   impl_->require_connected("broadcast_from_rank0");
   LPS_CHECK(tensor.is_contiguous(), "broadcast_from_rank0 needs a contiguous tensor");
@@ -217,6 +263,29 @@ bool RankGroup::same_on_all_ranks(double value) {
   impl_->finish(impl_->backend->allreduce(tensors, options), "consistency check");
   const auto host = both.to(torch::kCPU);
   return host[0].item<double>() == -host[1].item<double>();
+}
+
+void RankGroup::close() {
+  Impl& g = *impl_;
+  c10::intrusive_ptr<c10d::Backend> backend;
+  {
+    std::lock_guard lock(g.mu);
+    if (g.closed.load() || !g.backend.defined() || g.aborted.load()) return;
+    g.closed.store(true);
+    backend = std::move(g.backend);  // abort() from the monitor no longer reaches it
+  }
+  {
+    std::lock_guard lock(g.pending_mu);
+    g.pending.clear();
+  }
+  const Stopwatch took;
+  try {
+    if (g.nccl) backend->shutdown();  // returns once every rank has closed
+  } catch (const std::exception& e) {
+    log_warn("{}: closing the {} communicator: {}", g.who(), g.backend_name, e.what());
+  }
+  backend.reset();
+  log_info("{}: {} communicator closed ({:.2f} s)", g.who(), g.backend_name, took.seconds());
 }
 
 void RankGroup::abort(const std::string& why) {

@@ -227,6 +227,9 @@ RunResult run_training(const plan::RunSpec& spec, RunHooks& hooks, const Trainin
   if (!drain()) return finish(RunStatus::kDiverged);
   if (options.ranks != nullptr) {  // data parallel: every rank must end with the same weights
     if (!trainer.ranks_in_sync()) throw RunError("the data-parallel ranks ended with different weights");
+    // The last collective: every rank closes its communicator now, together (NCCL's teardown waits for all
+    // ranks), so the followers exit at once while rank 0 evaluates and reports.
+    options.ranks->close();
     if (!leader) {
       result.message = fmt::format("rank {}: trained {} steps", options.ranks->rank(), trainer.step());
       return finish(RunStatus::kCompleted);

@@ -2,6 +2,7 @@
 #include <lps/train/trainer.h>
 
 #include "autocast_guard.h"
+#include "gradient_buckets.h"
 #include "host_batches.h"
 #include "step_graph.h"
 
@@ -67,10 +68,10 @@ class Trainer::Impl {
   // Rows of each batch this process trains, and its micro-batch (the whole batch and micro_batch_seqs
   // unless data parallel).
   int64_t local_batch = 0, local_micro = 0;
-  // Data parallel (join_ranks): the group, and one flat FP32 buffer of which every gradient is a view, plus
-  // the step's loss in the last element, so one all-reduce per step sums everything.
+  // Data parallel (join_ranks): the group, and the gradients as views of one flat buffer, all-reduced in
+  // buckets during the last backward of each step (gradient_buckets.h).
   RankGroup* ranks = nullptr;
-  torch::Tensor flat_grads;
+  std::unique_ptr<GradientBuckets> buckets;
   std::string crash_point;  // "train.ddp.step.rank<r>": fault-injection tests kill one rank at a step
 };
 
@@ -232,13 +233,13 @@ void Trainer::train_step_on(const torch::Tensor& tokens_in) {
 std::pair<torch::Tensor, torch::Tensor> Trainer::run_step(const torch::Tensor& tokens, double lr,
                                                           const torch::Tensor& lr_tensor) {
   const int64_t B = impl_->local_batch, T = options_.seq_len, micro = impl_->local_micro;
-  if (impl_->flat_grads.defined()) {
-    impl_->flat_grads.zero_();
+  if (impl_->buckets) {
+    impl_->buckets->zero();
   } else {
     for (auto& p : impl_->all_params) p.mutable_grad().zero_();
   }
   const int64_t n_micro = B / micro;
-  torch::Tensor loss_sum;
+  torch::Tensor loss_sum, mean_loss;
   for (int64_t m = 0; m < n_micro; ++m) {
     const auto chunk = tokens.narrow(0, m * micro, micro);
     torch::Tensor loss;
@@ -246,19 +247,18 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::run_step(const torch::Tensor& t
       AutocastGuard guard(impl_->autocast);
       loss = model_->loss(chunk.narrow(1, 0, T), chunk.narrow(1, 1, T));
     }
-    (n_micro == 1 ? loss : loss / static_cast<double>(n_micro)).backward();
     const auto detached = loss.detach();
     loss_sum = m == 0 ? detached.clone() : loss_sum + detached;
+    if (m + 1 == n_micro) {
+      mean_loss = loss_sum / static_cast<double>(n_micro);
+      // Data parallel: the last backward all-reduces each bucket of gradients (and the loss) once ready.
+      if (impl_->buckets) impl_->buckets->arm(mean_loss);
+    }
+    (n_micro == 1 ? loss : loss / static_cast<double>(n_micro)).backward();
   }
-  torch::Tensor mean_loss = loss_sum / static_cast<double>(n_micro);
-  if (impl_->ranks != nullptr) {
-    // Data parallel: sum every rank's gradients and loss, then divide — the mean over the global batch.
-    auto& flat = impl_->flat_grads;
-    flat.narrow(0, flat.numel() - 1, 1).copy_(mean_loss.reshape({1}));
-    impl_->ranks->all_reduce_sum(flat);
-    flat.div_(static_cast<double>(impl_->ranks->world()));
-    mean_loss = flat.narrow(0, flat.numel() - 1, 1).reshape({}).clone();
-  }
+  // Data parallel: the sum of every rank's gradients and loss, divided by the world size — the mean over the
+  // global batch.
+  if (impl_->buckets) mean_loss = impl_->buckets->finish();
   std::vector<torch::Tensor> grads;
   grads.reserve(impl_->all_params.size());
   for (const auto& p : impl_->all_params) grads.push_back(p.grad());
@@ -426,23 +426,19 @@ void Trainer::join_ranks(RankGroup& group) {
   step_ = host_counters[0].item<int64_t>();
   tokens_ = host_counters[1].item<int64_t>();
   source_.set_position(host_counters[2].item<int64_t>());
-  // One buffer for all gradients (views into it) and the loss: one all-reduce per step.
-  int64_t total = 0;
-  for (const auto& p : impl_->all_params) {
-    LPS_CHECK(p.scalar_type() == torch::kFloat32, "data parallel needs FP32 master weights");
-    total += p.numel();
-  }
-  impl_->flat_grads = torch::zeros({total + 1}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
-  int64_t offset = 0;
-  for (auto& p : impl_->all_params) {
-    p.mutable_grad() = impl_->flat_grads.narrow(0, offset, p.numel()).view(p.sizes());
-    offset += p.numel();
-  }
+  // All gradients as views of one buffer, all-reduced in buckets during the backward (gradient_buckets.h).
+  impl_->buckets = std::make_unique<GradientBuckets>(impl_->all_params, group, device_);
   impl_->local_batch = local;
   impl_->local_micro = local_micro;
   if (device_.is_cuda()) impl_->host = std::make_unique<HostBatches>(local, options_.seq_len + 1, device_);
   impl_->crash_point = fmt::format("train.ddp.step.rank{}", group.rank());
   impl_->ranks = &group;
+}
+
+int64_t Trainer::gradient_buckets() const { return impl_->buckets ? impl_->buckets->buckets() : 0; }
+
+int64_t Trainer::buckets_started_during_backward() const {
+  return impl_->buckets ? impl_->buckets->started_during_backward() : 0;
 }
 
 bool Trainer::ranks_in_sync() {

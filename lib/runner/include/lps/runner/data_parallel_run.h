@@ -21,7 +21,11 @@ struct DataParallelOptions {
   std::vector<std::string> rank_command;  // argv prefix that starts a follower; empty = this executable's
                                           // hidden `rank` subcommand ({/proc/self/exe, "rank"})
   double timeout_s = 600;                 // rendezvous and collective timeout of every rank
-  double completion_wait_s = 60;          // after a completed run: how long followers may take to exit
+  double bucket_mb = -1;                  // gradient all-reduce buckets of every rank (train::RankOptions);
+                                          // < 0 = LPS_DDP_BUCKET_MB, else 25; 0 = one all-reduce per step
+  double completion_wait_s = 20;          // after a completed run: how long followers may take to exit (they
+                                          // close their communicator with rank 0 after the last step and
+                                          // exit at once; seconds in practice)
 };
 
 // The devices of ranks 0 … ranks-1 on this machine ("cuda:r" or "cpu"). Throws RunError when CUDA is visible

@@ -29,9 +29,11 @@ struct RankLaunch {
   int world = 2;                     // ranks in the run (followers: world - 1)
   std::vector<std::string> devices;  // per rank 0 … world-1: "cpu" or "cuda:N"
   double timeout_s = 600;            // the followers' rendezvous/collective timeout
+  double bucket_mb = 25;             // gradient all-reduce bucket size (train::RankOptions::bucket_mb)
 };
 
-// The full argv of follower `rank` (appends --connect, --rank, --world, --device, --timeout, --parent).
+// The full argv of follower `rank` (appends --connect, --rank, --world, --device, --timeout,
+// --bucket-mb, --parent).
 [[nodiscard]] std::vector<std::string> follower_argv(const RankLaunch& launch, int rank);
 
 class RankProcesses {

@@ -21,6 +21,12 @@
 
 namespace lps::train {
 
+inline constexpr double kDefaultBucketMb = 25;  // as PyTorch's DistributedDataParallel
+
+// LPS_DDP_BUCKET_MB when set (a number ≥ 0; 0 = one all-reduce after the backward), else kDefaultBucketMb.
+// Throws lps::Error(kUserInput) for a value that is not a number ≥ 0.
+[[nodiscard]] double bucket_mb_from_env();
+
 struct RankOptions {
   int rank = 0;                    // this process: 0 … world-1; 0 hosts the rendezvous
   int world = 1;                   // processes training the run together
@@ -28,6 +34,9 @@ struct RankOptions {
   int port = 0;                    // rank 0: 0 = any free port (RankGroup::port() tells); others: rank 0's
   double timeout_s = 600;          // rendezvous waits and each collective; covers rank 0's checkpoint and
                                    // evaluation, during which the other ranks wait in the next step
+  double bucket_mb = kDefaultBucketMb;  // gradient all-reduce buckets (MB of FP32 gradients), launched during
+                                        // the backward as each fills; 0 = one all-reduce of every gradient
+                                        // after the backward. Every rank of a run must use the same value.
 
   // Problems, each naming the field; empty when valid.
   [[nodiscard]] std::vector<std::string> validate() const;
@@ -47,6 +56,7 @@ class RankGroup {
   [[nodiscard]] int world() const;
   [[nodiscard]] int port() const;                 // the rendezvous port (rank 0 picked it)
   [[nodiscard]] double timeout_s() const;
+  [[nodiscard]] double bucket_mb() const;         // RankOptions::bucket_mb
 
   // Small messages through the rendezvous store (rank 0 publishes the run's spec). fetch() waits for the key
   // until it exists, abort() or timeout (RunError).
@@ -63,9 +73,21 @@ class RankGroup {
   // Collectives; every rank calls the same ones in the same order with tensors of the same shape on its
   // device. They throw RunError (naming the peer failure, abort reason or timeout) instead of hanging.
   void all_reduce_sum(at::Tensor& tensor);          // in place
+  // Asynchronous all-reduces (gradient buckets, launched from autograd hooks): start_all_reduce_sum()
+  // queues a sum of `tensor` in place and returns at once; wait_all_reduces() waits for every one started
+  // (in the order started) and forgets them, also when it throws. Every rank must start the same ones in the
+  // same order; `tensor` (contiguous) must stay alive and untouched until wait_all_reduces() returns.
+  void start_all_reduce_sum(const at::Tensor& tensor);
+  void wait_all_reduces();
   void broadcast_from_rank0(at::Tensor& tensor);    // in place; contiguous
   // True when `value` is bit-equal on every rank (a max and a min across the ranks).
   [[nodiscard]] bool same_on_all_ranks(double value);
+
+  // After the run's last collective, every rank: closes the communicator (NCCL's teardown is collective: a
+  // rank destroying its communicator waits until the others do too, so all must do it at the same point —
+  // not rank 0 only after the followers have exited, which deadlocked until the follower was killed).
+  // Idempotent; collectives afterwards are refused. The rendezvous store stays open.
+  void close();
 
   // Thread-safe, idempotent: waits and collectives in progress or to come fail with `why` (NCCL
   // communicators are aborted). For the process monitor that saw a peer die.

@@ -100,12 +100,17 @@ class Trainer {
   // Data parallel (distributed.h; added by the data-parallel issue). Connects `group` on this trainer's
   // device, copies rank 0's whole state (weights, AdamW moments, step, tokens, data position) to every rank,
   // and from then on each step trains this rank's batch_seqs/world sequences of the global batch and sums
-  // the gradients (and the loss) with the other ranks before clipping: the mean over the global batch.
+  // the gradients (and the loss) with the other ranks before clipping: the mean over the global batch —
+  // bucket by bucket during the step's last backward (RankOptions::bucket_mb).
   // Call once, after load_state() and before the first step. Throws lps::Error(kUserInput) when the batch
   // does not split (batch_seqs % world, micro_batch_seqs) or cuda_graph is on.
   void join_ranks(RankGroup& group);
   // True when every rank holds the same weights (a collective: every rank of the group calls it).
   [[nodiscard]] bool ranks_in_sync();
+  // Data parallel: gradient all-reduce buckets (RankOptions::bucket_mb; 1 = one all-reduce after the
+  // backward; 0 before join_ranks), and how many of them the last step started during its backward.
+  [[nodiscard]] int64_t gradient_buckets() const;
+  [[nodiscard]] int64_t buckets_started_during_backward() const;
 
  private:
   // The step itself: zero grads, forward/backward per micro-batch, clip, AdamW. No host synchronisation.
