@@ -5,7 +5,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LPS_BUILD_DIR:-$root/build}
 jobs=$(nproc)
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${LPS_BUILD_TYPE:-RelWithDebInfo} "$@" >"$build.configure.log" 2>&1 \
-  || { tail -40 "$build.configure.log" >&2; echo "lpsweep build: CMake configure failed (full log: $build.configure.log)" >&2; exit 1; }
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${LPS_BUILD_TYPE:-RelWithDebInfo} "$@" >"$build/configure.log" 2>&1 \
+  || { tail -40 "$build/configure.log" >&2; echo "lpsweep build: CMake configure failed (full log: $build.configure.log)" >&2; exit 1; }
 echo "lpsweep build: compiling with $jobs jobs into $build"
 cmake --build "$build" -j "$jobs"

@@ -82,18 +82,49 @@ std::vector<PrecisionConfig> SpeedupTable::configs() const {
   return out;
 }
 
-void read_speedup_csv(SpeedupTable& table, const std::filesystem::path& path, const PrecisionConfig& config,
-                      const std::string& n_col, const std::string& fwd_col, const std::string& bwd_col) {
-  // Reuse the observation reader: N → n, D → forward speedup, loss → backward speedup.
+namespace {
+
+// Rows of (N, forward speedup, backward speedup[, label]) through the observation reader: N → n,
+// forward → d, backward → loss, label ← label_col.
+std::vector<Observation> read_speedup_rows(const std::filesystem::path& path, const std::string& n_col,
+                                           const std::string& fwd_col, const std::string& bwd_col,
+                                           const std::string& label_col) {
   CsvColumns cols;
   cols.n = n_col;
   cols.d = fwd_col;
   cols.loss = bwd_col;
-  for (const Observation& o : read_observations_csv(path, cols, {})) {
+  if (!label_col.empty()) cols.label = label_col;
+  std::vector<Observation> rows = read_observations_csv(path, cols, {});
+  for (const Observation& o : rows) {
     if (!(o.n > 0 && o.d > 0 && o.loss > 0)) {
       throw Error(ErrorKind::kUserInput,
                   fmt::format("{}: {}: speedups and N must be positive", path.string(), o.label));
     }
+  }
+  return rows;
+}
+
+}  // namespace
+
+PrecisionConfig parse_precision_config(const std::string& text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) {
+    throw Error(ErrorKind::kUserInput, fmt::format("configuration '{}': write FWD/BWD, e.g. QuEST/BF16", text));
+  }
+  return {text.substr(0, slash), text.substr(slash + 1)};
+}
+
+void read_speedup_csv(SpeedupTable& table, const std::filesystem::path& path, const PrecisionConfig& config,
+                      const std::string& n_col, const std::string& fwd_col, const std::string& bwd_col) {
+  for (const Observation& o : read_speedup_rows(path, n_col, fwd_col, bwd_col, ""))
+    table.add(config, SpeedupRow{o.n, Speedup{o.d, o.loss}});
+}
+
+void read_speedup_table_csv(SpeedupTable& table, const std::filesystem::path& path, const std::string& n_col,
+                            const std::string& fwd_col, const std::string& bwd_col, const std::string& config_col) {
+  for (const Observation& o : read_speedup_rows(path, n_col, fwd_col, bwd_col, config_col)) {
+    const PrecisionConfig config = parse_precision_config(o.label);
+    if (config.fwd == table.baseline().fwd && config.bwd == table.baseline().bwd) continue;
     table.add(config, SpeedupRow{o.n, Speedup{o.d, o.loss}});
   }
 }

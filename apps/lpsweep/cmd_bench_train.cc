@@ -13,6 +13,7 @@
 #include <lps/data/synthetic_source.h>
 #include <lps/model/model_config.h>
 #include <lps/ops/device.h>
+#include <lps/ops/fused.h>
 #include <lps/quant/scheme.h>
 #include <lps/train/trainer.h>
 
@@ -47,6 +48,7 @@ struct BenchTrainArgs {
   std::string device = "auto";
   std::vector<std::string> schemes{"bf16"};  // precision presets; the first is the baseline of the ratios
   std::string speedup_csv;                   // write measured speedups vs the first scheme (lpsweep recommend)
+  std::string fused = "auto";                // our fused model kernels on GPU: auto (LPS_FUSED_KERNELS) | on | off | both
 };
 
 #if defined(LPS_HAVE_TORCH)
@@ -107,14 +109,9 @@ struct OursResult {
 
 [[nodiscard]] OursResult bench_ours(const BenchTrainArgs& a, const std::string& preset, const std::string& scheme,
                                     torch::Device device, double peak) {
-  auto config = model::preset_config(preset);
-  if (!config) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
-  const auto precision = quant::preset_scheme(scheme);
-  if (!precision) {
-    throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: {})", scheme,
-                                                   fmt::join(quant::preset_names(), ", ")));
-  }
-  config->scheme = *precision;
+  auto config = model::preset_config(preset);  // both names were checked by check_names
+  LPS_CHECK(config.has_value());
+  config->scheme = quant::preset_scheme(scheme).value();
   config->vocab_size = a.vocab;
   config->max_seq_len = static_cast<int>(a.seq);
   data::SyntheticSource source({.vocab_size = a.vocab, .order = 4, .seed = 0});
@@ -137,12 +134,26 @@ struct OursResult {
   if (peak > 0) r.mfu = r.tokens_per_s * 3.0 * trainer.model()->forward_flops_per_token(a.seq) / peak;
   return r;
 }
+
+// Every preset and scheme name, before anything is timed: an unknown one fails at once, not minutes in.
+void check_names(const BenchTrainArgs& a) {
+  for (const auto& preset : a.presets) {
+    if (!model::preset_config(preset)) throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown preset '{}'", preset));
+  }
+  for (const auto& scheme : a.schemes) {
+    if (!quant::preset_scheme(scheme)) {
+      throw Error(ErrorKind::kUserInput, fmt::format("bench train: unknown scheme '{}' (presets: {})", scheme,
+                                                     fmt::join(quant::preset_names(), ", ")));
+    }
+  }
+}
 #endif
 
 void run_bench_train(const BenchTrainArgs& a) {
 #if !defined(LPS_HAVE_TORCH)
   throw Error(ErrorKind::kUserInput, "bench train needs a build with LibTorch");
 #else
+  check_names(a);
   const torch::Device device = a.device == "auto"
                                    ? (ops::cuda_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU))
                                    : torch::Device(a.device);
@@ -152,43 +163,48 @@ void run_bench_train(const BenchTrainArgs& a) {
              name, a.seq, a.batch, a.micro > 0 ? fmt::format(" (micro {})", a.micro) : "", a.vocab,
              device.is_cuda() ? "BF16 autocast" : "FP32", a.steps, a.warmup, a.cuda_graph ? ", CUDA graph" : "");
   if (peak > 0) fmt::print("MFU against {:.0f} TFLOP/s dense BF16 (training FLOPs = 3 × forward, attention included)\n", peak / 1e12);
-  fmt::print("{:>6} {:>10} {:>12} {:>14} {:>7} {:>9} {:>14} {:>14} {:>10}\n", "preset", "scheme", "N", "lpsweep tok/s",
-             "MFU", "vs " + a.schemes.front(), "torch eager", "torch compile", "vs compile");
+  fmt::print("{:>6} {:>10} {:>5} {:>12} {:>14} {:>7} {:>9} {:>14} {:>14} {:>10}\n", "preset", "scheme", "fused", "N",
+             "lpsweep tok/s", "MFU", "vs " + a.schemes.front(), "torch eager", "torch compile", "vs compile");
   std::string csv = "N_params,config,forward_speedup,backward_speedup,tokens_per_s,baseline_tokens_per_s,device\n";
+  // The fused-kernel variants to time, in order (the last one feeds the Python comparison and the CSV).
+  std::vector<bool> variants{ops::fused_kernels_enabled()};
+  if (a.fused == "on" || a.fused == "off") variants = {a.fused == "on"};
+  if (a.fused == "both") variants = {false, true};
   for (const auto& preset : a.presets) {
-    double baseline = 0;
-    for (size_t si = 0; si < a.schemes.size(); ++si) {
-      const std::string& scheme = a.schemes[si];
-      const OursResult ours = bench_ours(a, preset, scheme, device, peak);
-      // The Python baseline runs in another process on the same GPU: give it the memory our trainer cached
-      // (on an H100 the 200M eager baseline ran out of memory beside our 41 GB cache).
-      ops::release_cuda_cache();
-      if (si == 0) baseline = ours.tokens_per_s;
-      // The reference is BF16 only: compare it with the baseline scheme's row.
-      std::optional<double> eager, compiled;
-      if (!a.python.empty() && si == 0) {
-        eager = python_tokens_per_s(a, preset, "eager");
-        compiled = python_tokens_per_s(a, preset, "compile");
+    for (size_t vi = 0; vi < variants.size(); ++vi) {
+      ops::set_fused_kernels_enabled(variants[vi]);
+      const bool last_variant = vi + 1 == variants.size();
+      const std::string fused_label = !device.is_cuda() || !ops::kernels_compiled() ? "-" : variants[vi] ? "on" : "off";
+      double baseline = 0;
+      for (size_t si = 0; si < a.schemes.size(); ++si) {
+        const std::string& scheme = a.schemes[si];
+        const OursResult ours = bench_ours(a, preset, scheme, device, peak);
+        // The Python baseline runs in another process on the same GPU: give it the memory our trainer cached
+        // (on an H100 the 200M eager baseline ran out of memory beside our 41 GB cache).
+        ops::release_cuda_cache();
+        if (si == 0) baseline = ours.tokens_per_s;
+        // The reference is BF16 only: compare it with the baseline scheme's row.
+        std::optional<double> eager, compiled;
+        if (!a.python.empty() && si == 0 && last_variant) {
+          eager = python_tokens_per_s(a, preset, "eager");
+          compiled = python_tokens_per_s(a, preset, "compile");
+        }
+        auto show = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("-"); };
+        const double ratio = ours.tokens_per_s / baseline;
+        fmt::print("{:>6} {:>10} {:>5} {:>12} {:>14.0f} {:>7} {:>9} {:>14} {:>14} {:>10}\n", preset, scheme, fused_label,
+                   ours.n_params, ours.tokens_per_s, ours.mfu >= 0 ? fmt::format("{:.1f}%", 100 * ours.mfu) : "-",
+                   fmt::format("{:.2f}×", ratio), show(eager), show(compiled),
+                   compiled ? fmt::format("{:.2f}×", ours.tokens_per_s / *compiled) : "-");
+        std::fflush(stdout);
+        if (!last_variant) continue;
+        // A whole-step ratio: the same speedup for the forward and the backward part of the step.
+        // Labelled as the fit labels a sweep's schemes: the scheme's name on the quantized side(s), the
+        // baseline's on the other, e.g. quest_fwd/bf16.
+        const quant::QuantizedSides sides = quant::quantized_sides(*quant::preset_scheme(scheme));
+        const std::string& base = a.schemes.front();
+        csv += fmt::format("{},{}/{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", ours.n_params, sides.fwd ? scheme : base,
+                           sides.bwd ? scheme : base, ratio, ratio, ours.tokens_per_s, baseline, csv_safe(name));
       }
-      auto show = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}", *v) : std::string("-"); };
-      const double ratio = ours.tokens_per_s / baseline;
-      fmt::print("{:>6} {:>10} {:>12} {:>14.0f} {:>7} {:>9} {:>14} {:>14} {:>10}\n", preset, scheme, ours.n_params,
-                 ours.tokens_per_s, ours.mfu >= 0 ? fmt::format("{:.1f}%", 100 * ours.mfu) : "-",
-                 fmt::format("{:.2f}×", ratio), show(eager), show(compiled),
-                 compiled ? fmt::format("{:.2f}×", ours.tokens_per_s / *compiled) : "-");
-      std::fflush(stdout);
-      // A whole-step ratio: the same speedup for the forward and the backward part of the step.
-      // Labelled as the fit labels a sweep's schemes: the scheme's name on the quantized side(s), the
-      // baseline's on the other, e.g. quest_fwd/bf16.
-      const quant::Scheme sch = *quant::preset_scheme(scheme);
-      bool fwd_q = false, bwd_q = false;
-      for (int o = 0; o < quant::kNumOperands; ++o) {
-        const bool q = !sch.operands[static_cast<size_t>(o)].is_identity();
-        (o < 2 ? fwd_q : bwd_q) |= q;
-      }
-      const std::string& base = a.schemes.front();
-      csv += fmt::format("{},{}/{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", ours.n_params, fwd_q ? scheme : base,
-                         bwd_q ? scheme : base, ratio, ratio, ours.tokens_per_s, baseline, csv_safe(name));
     }
   }
   if (!a.speedup_csv.empty()) {
@@ -224,6 +240,11 @@ void add_bench_train(CLI::App& bench) {
   cmd->add_option("--speedup-csv", args->speedup_csv,
                   "Write the measured tokens/s ratios vs the first scheme as a speedup table for "
                   "`lpsweep recommend --speedups table`");
+  cmd->add_option("--fused-kernels", args->fused,
+                  "Our fused RMSNorm/RoPE/SwiGLU/cross-entropy kernels on GPU: auto (env LPS_FUSED_KERNELS, default "
+                  "on) | on | off | both (a row each; the Python reference and --speedup-csv use the 'on' row)")
+      ->check(CLI::IsMember({"auto", "on", "off", "both"}))
+      ->capture_default_str();
   cmd->callback([args] { run_bench_train(*args); });
 }
 

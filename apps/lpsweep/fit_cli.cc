@@ -134,15 +134,6 @@ void add_speedup_flags(CLI::App* cmd, SpeedupFlags& f) {
                   "and every scheme pair in the data)");
 }
 
-analysis::PrecisionConfig parse_config(const std::string& text) {
-  const size_t slash = text.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) {
-    throw Error(ErrorKind::kUserInput,
-                fmt::format("configuration '{}': write FWD/BWD, e.g. QuEST/BF16", text));
-  }
-  return {text.substr(0, slash), text.substr(slash + 1)};
-}
-
 std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& f,
                                                             const std::string& baseline) {
   using namespace analysis;
@@ -159,22 +150,12 @@ std::unique_ptr<analysis::SpeedupModel> build_speedup_model(const SpeedupFlags& 
     }
     auto table = std::make_unique<SpeedupTable>(PrecisionConfig{baseline, baseline});
     if (!f.config.empty()) {
-      read_speedup_csv(*table, f.csv, parse_config(f.config), f.n_col, f.fwd_col, f.bwd_col);
+      read_speedup_csv(*table, f.csv, analysis::parse_precision_config(f.config), f.n_col, f.fwd_col, f.bwd_col);
     } else {
       // One row per (model size, configuration): N_params, config (FWD/BWD), forward_speedup, backward_speedup.
-      CsvColumns cols;
-      cols.n = f.n_col;
-      cols.d = f.fwd_col == "forward_speedup_vs_fp8" ? "forward_speedup" : f.fwd_col;
-      cols.loss = f.bwd_col == "backward_speedup_vs_fp8" ? "backward_speedup" : f.bwd_col;
-      cols.label = "config";
-      for (const Observation& o : read_observations_csv(f.csv, cols, {})) {
-        if (!(o.n > 0 && o.d > 0 && o.loss > 0)) {
-          throw Error(ErrorKind::kUserInput, fmt::format("{}: {}: speedups and N must be positive", f.csv, o.label));
-        }
-        const PrecisionConfig config = parse_config(o.label);
-        if (config.fwd == baseline && config.bwd == baseline) continue;  // the baseline's own row (1×)
-        table->add(config, SpeedupRow{o.n, Speedup{o.d, o.loss}});
-      }
+      read_speedup_table_csv(*table, f.csv, f.n_col,
+                             f.fwd_col == "forward_speedup_vs_fp8" ? "forward_speedup" : f.fwd_col,
+                             f.bwd_col == "backward_speedup_vs_fp8" ? "backward_speedup" : f.bwd_col);
     }
     return table;
   }
@@ -185,7 +166,7 @@ std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& f,
                                                      const analysis::FitRequest& request) {
   std::vector<analysis::PrecisionConfig> out;
   if (!f.configs.empty()) {
-    for (const auto& c : f.configs) out.push_back(parse_config(c));
+    for (const auto& c : f.configs) out.push_back(analysis::parse_precision_config(c));
     return out;
   }
   out.push_back({request.spec.baseline, request.spec.baseline});
@@ -195,7 +176,7 @@ std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& f,
   }
   if (f.model == "table" &&
       !f.config.empty()) {  // the table describes one configuration: compare it to baseline
-    out = {{request.spec.baseline, request.spec.baseline}, parse_config(f.config)};
+    out = {{request.spec.baseline, request.spec.baseline}, analysis::parse_precision_config(f.config)};
   }
   return out;
 }

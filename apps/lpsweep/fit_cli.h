@@ -63,7 +63,6 @@ void add_speedup_flags(CLI::App* cmd, SpeedupFlags& flags);
 // The configurations to compare: --config values, or the baseline plus every (fwd, bwd) pair in the data.
 [[nodiscard]] std::vector<analysis::PrecisionConfig> build_configs(const SpeedupFlags& flags,
                                                                    const analysis::FitRequest& request);
-[[nodiscard]] analysis::PrecisionConfig parse_config(const std::string& text);
 
 // "lo:hi:count" → log-spaced values.
 [[nodiscard]] std::vector<double> parse_log_range(const std::string& text, const std::string& flag);

@@ -32,41 +32,20 @@ namespace {
 namespace fs = std::filesystem;
 
 // Whether the forward (operands 0, 1) and backward (2..5) GEMMs of a scheme are quantized.
-struct Quantized {
-  bool fwd = false;
-  bool bwd = false;
-  int fwd_bits = 16;
-  int bwd_bits = 16;
-};
-
-int format_bits(std::string_view format) {
-  if (format == "bf16") return 16;
-  if (format == "fp8_e4m3" || format == "fp8_e5m2" || format == "int8") return 8;
-  return 4;  // mxfp4, nvfp4, int4
-}
-
-Quantized quantized_parts(const plan::SchemeSpec& scheme) {
-  std::array<std::string, quant::kNumOperands> formats;
+quant::QuantizedSides quantized_parts(const plan::SchemeSpec& scheme) {
   if (!scheme.preset.empty()) {
     const auto preset = quant::preset_scheme(scheme.preset);
     LPS_CHECK(preset.has_value(), "unknown preset '{}' in a stored run", scheme.preset);
-    for (int i = 0; i < quant::kNumOperands; ++i) formats[i] = std::string(quant::to_string(preset->operands[i].format));
-  } else {
-    const plan::OperandSpec* ops[] = {&scheme.fwd_x, &scheme.fwd_w, &scheme.bwd_dy, &scheme.bwd_w, &scheme.bwd_dyt, &scheme.bwd_xt};
-    for (int i = 0; i < quant::kNumOperands; ++i) formats[i] = ops[i]->format;
+    return quant::quantized_sides(*preset);
   }
-  Quantized q;
+  const plan::OperandSpec* ops[] = {&scheme.fwd_x, &scheme.fwd_w, &scheme.bwd_dy, &scheme.bwd_w, &scheme.bwd_dyt, &scheme.bwd_xt};
+  std::array<quant::Format, quant::kNumOperands> formats{};
   for (int i = 0; i < quant::kNumOperands; ++i) {
-    const int bits = format_bits(formats[i]);
-    if (i < 2) {
-      q.fwd |= bits < 16;
-      q.fwd_bits = std::min(q.fwd_bits, bits);
-    } else {
-      q.bwd |= bits < 16;
-      q.bwd_bits = std::min(q.bwd_bits, bits);
-    }
+    const auto f = quant::parse_format(ops[i]->format);
+    LPS_CHECK(f.has_value(), "unknown format '{}' in scheme '{}'", ops[i]->format, scheme.name);
+    formats[static_cast<size_t>(i)] = *f;
   }
-  return q;
+  return quant::quantized_sides(formats);
 }
 
 }  // namespace
@@ -89,7 +68,7 @@ std::vector<analysis::Observation> sweep_observations(const store::Store& store,
     const auto json = store.run_spec_json(row.key);
     LPS_CHECK(json.has_value(), "run {} has no stored spec", row.key);
     const plan::RunSpec spec = plan::run_spec_from_json(*json);
-    const Quantized q = quantized_parts(spec.scheme);
+    const quant::QuantizedSides q = quantized_parts(spec.scheme);
     analysis::Observation o;
     o.n = static_cast<double>(row.n_params);
     o.d = static_cast<double>(row.tokens);
@@ -110,7 +89,7 @@ std::vector<analysis::Observation> sweep_observations(const store::Store& store,
 std::map<std::string, double> sweep_scheme_bits(const config::SweepSpec& spec) {
   std::map<std::string, double> bits;
   for (const auto& run : plan::expand(spec)) {
-    const Quantized q = quantized_parts(run.scheme);
+    const quant::QuantizedSides q = quantized_parts(run.scheme);
     // One label serves both passes (see sweep_observations); a scheme quantizing both uses the wider format.
     const int b = q.fwd && q.bwd ? std::max(q.fwd_bits, q.bwd_bits) : (q.fwd ? q.fwd_bits : q.bwd_bits);
     bits[run.scheme.name] = b;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One device call's worth of GPU work, by stages, each bounded in time, logs and results under $OUT:
+# Before each device call, on the CPU machine: scripts/gpu/snapshot.sh (HEAD → .gpu/src.tar); the call then runs
+#   python3 .gpu/sync_tree.py .gpu/src.tar /tmp/lps && cd /tmp/lps && ln -s $R/.deps .deps && ln -s $R/.gpu .gpu && bash scripts/gpu/session.sh …
 #   scripts/gpu/session.sh build tests bench-kernels        (first call: build-gpu/ survives while warm)
 #   scripts/gpu/session.sh bench-train sweep                (next call, within the warm window)
 # Stages: build | tests | tests-bg | tests-wait | probe | bench-kernels | bench-train | bench-schemes |
-# bench-graph | ddp | pack | sweep | quickstart-bg | quickstart-wait. Env: LPS_SWEEP_SECONDS (default 420),
+# bench-graph | ddp | pack | sweep | quickstart-bg | quickstart-wait | resume | ncu. Env: LPS_SWEEP_SECONDS (default 420),
 # LPS_SWEEP (default sweeps/gpu-quick.yaml), LPS_RUNS_PER_GPU (default 4).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -100,6 +102,18 @@ for stage in "$@"; do
       tail -30 "$out/sweep_status.txt"; tail -40 "$out/sweep.log"
       # the store and the analysis outputs, not the checkpoints
       tar czf "$out/sweep_results.tgz" --exclude='*.ckpt' --exclude='checkpoints' sweeps/runs 2>/dev/null ;;
+    resume)                  # issue 8 item 2 / issue 4: the 30M BF16 deterministic run killed 3 times, bit-identical
+      timeout 300 build-gpu/tests/train/train_tests --gtest_filter='KillResume.Bf16On30M*' > "$out/gpu-resume.log" 2>&1
+      echo "rc=$?"; tail -15 "$out/gpu-resume.log" ;;
+    ncu)                     # Nsight Compute on a few quantizer kernels (LPS_NCU_KERNELS: a kernel-name regex)
+      ncu_bin=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+      if [ -z "$ncu_bin" ]; then echo "ncu not found"; else
+        timeout 200 "$ncu_bin" --section SpeedOfLight --section Occupancy --section LaunchStats \
+          --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis --section WarpStateStats \
+          --section InstructionStats -k "regex:${LPS_NCU_KERNELS:-quantize}" --launch-skip 4 --launch-count 6 \
+          "$cli" bench kernels --no-linears --rows 8192 --cols 4096 --iters 2 > "$out/ncu.txt" 2>&1
+        echo "rc=$?"; grep -E "quantize_|Duration|Memory Throughput|Compute \(SM\)|Registers Per|Achieved Occ|Issue Slots|Executed Ipc|Stall|ERR" "$out/ncu.txt" | head -60
+      fi ;;
     *) echo "unknown stage $stage" ;;
   esac
 done

@@ -7,6 +7,11 @@
 #include <lps/core/error.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "fixture_data.h"
 
@@ -95,6 +100,38 @@ TEST(Recommender, QuartetRtx5090MapHasAnFp4RegionAboveAThresholdInDOverN) {
     fp4_somewhere = fp4_somewhere || seen_fp4;
   }
   EXPECT_TRUE(fp4_somewhere) << "FP4 never optimal on the RTX 5090 map";
+}
+
+TEST(SpeedupTable, ReadsOneRowPerSizeAndConfigurationAndSkipsTheBaselinesOwnRows) {
+  const auto path = std::filesystem::temp_directory_path() / ("lps_speedups_" + std::to_string(::getpid()) + ".csv");
+  {
+    std::ofstream f(path);
+    f << "N_params,config,forward_speedup,backward_speedup\n"
+         "1e8,bf16/bf16,1,1\n"
+         "1e8,fp8/fp8,1.5,1.25\n"
+         "1e9,fp8/fp8,1.8,1.6\n"
+         "1e8,quest_fwd/bf16,1.2,1\n";
+  }
+  SpeedupTable table(PrecisionConfig{"bf16", "bf16"});
+  read_speedup_table_csv(table, path, "N_params", "forward_speedup", "backward_speedup");
+  const auto configs = table.configs();
+  ASSERT_EQ(configs.size(), 2u);  // fp8/fp8 and quest_fwd/bf16; the bf16/bf16 row is the baseline's
+  const Speedup at_1e8 = table.speedup(PrecisionConfig{"fp8", "fp8"}, 1e8);
+  EXPECT_DOUBLE_EQ(at_1e8.fwd, 1.5);
+  EXPECT_DOUBLE_EQ(at_1e8.bwd, 1.25);
+  EXPECT_DOUBLE_EQ(table.speedup(PrecisionConfig{"fp8", "fp8"}, 1e9).fwd, 1.8);
+  EXPECT_DOUBLE_EQ(table.speedup(PrecisionConfig{"quest_fwd", "bf16"}, 1e8).fwd, 1.2);
+  {
+    std::ofstream f(path);
+    f << "N_params,config,forward_speedup,backward_speedup\n1e8,fp8,1.5,1.25\n";
+  }
+  try {
+    read_speedup_table_csv(table, path, "N_params", "forward_speedup", "backward_speedup");
+    ADD_FAILURE() << "a configuration without FWD/BWD was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("configuration 'fp8': write FWD/BWD"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace

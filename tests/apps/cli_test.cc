@@ -48,5 +48,17 @@ TEST(Cli, InfoReportsTheBuild) {
   EXPECT_NE(r.output.find("lpsweep"), std::string::npos);
 }
 
+TEST(Cli, BenchTrainRefusesAnUnknownSchemeBeforeTimingAnything) {
+  const auto r = test::run_command(kCli + " info");
+  if (r.output.find("LibTorch: not built") != std::string::npos) {
+    GTEST_SKIP() << "bench train needs a build with LibTorch";
+  }
+  // The unknown name is last: before, the first (valid) scheme was timed for minutes before the error.
+  const auto bench = test::run_command(kCli + " bench train --device cpu --presets tiny --schemes bf16,fp9 --steps 1 --warmup 0");
+  EXPECT_EQ(bench.exit_code, 2) << bench.output;
+  EXPECT_NE(bench.output.find("unknown scheme 'fp9' (presets: bf16, fp8,"), std::string::npos) << bench.output;
+  EXPECT_EQ(bench.output.find("lpsweep tok/s"), std::string::npos) << "timing started before the check:\n" << bench.output;
+}
+
 }  // namespace
 }  // namespace lps

@@ -30,5 +30,22 @@ TEST(DiagnosticList, ThrowsOneErrorListingEveryProblemInOrder) {
   }
 }
 
+TEST(DiagnosticList, AMessageListsTheFirstFiftyProblemsAndCountsTheRest) {
+  DiagnosticList list;
+  for (int i = 1; i <= 50001; ++i) list.add({"s.yaml", i, 3, "seeds", "duplicate seed 7"});
+  try {
+    list.throw_if_any();
+    FAIL() << "expected UserInputError";
+  } catch (const UserInputError& e) {
+    EXPECT_EQ(e.problems().size(), 50001u);  // every problem is kept for callers
+    const std::string text = e.what();
+    EXPECT_NE(text.find("s.yaml:50:3: seeds: duplicate seed 7\n"), std::string::npos);
+    EXPECT_EQ(text.find("s.yaml:51:3"), std::string::npos);
+    EXPECT_NE(text.find("... and 49951 more problems (the first 50 are shown; fix these and run again)"), std::string::npos)
+        << text.substr(text.size() - 200);
+    EXPECT_LT(text.size(), 4000u);
+  }
+}
+
 }  // namespace
 }  // namespace lps

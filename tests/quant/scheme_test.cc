@@ -77,5 +77,32 @@ TEST(Scheme, OperandProblemsNameTheBadCombination) {
   EXPECT_EQ(operand_problems(q).size(), 1u);  // signs without a Hadamard
 }
 
+TEST(Scheme, QuantizedSidesNameWhatEachPresetQuantizesAndItsNarrowestWidth) {
+  const auto sides = [](std::string_view name) { return quantized_sides(*preset_scheme(name)); };
+  const QuantizedSides bf16 = sides("bf16");
+  EXPECT_FALSE(bf16.fwd);
+  EXPECT_FALSE(bf16.bwd);
+  EXPECT_EQ(bf16.fwd_bits, 16);
+  const QuantizedSides quest = sides("quest_fwd");  // forward only: the backward stays BF16
+  EXPECT_TRUE(quest.fwd);
+  EXPECT_FALSE(quest.bwd);
+  EXPECT_EQ(quest.fwd_bits, 4);
+  EXPECT_EQ(quest.bwd_bits, 16);
+  const QuantizedSides fp8 = sides("fp8");
+  EXPECT_TRUE(fp8.fwd && fp8.bwd);
+  EXPECT_EQ(fp8.fwd_bits, 8);
+  EXPECT_EQ(fp8.bwd_bits, 8);
+  const QuantizedSides quartet = sides("quartet");
+  EXPECT_TRUE(quartet.fwd && quartet.bwd);
+  EXPECT_EQ(quartet.bwd_bits, 4);
+  // One quantized backward operand is enough to make the backward side quantized.
+  std::array<Format, kNumOperands> formats{};
+  formats[static_cast<size_t>(Operand::kBwdXT)] = Format::kFp8E5M2;
+  const QuantizedSides one = quantized_sides(formats);
+  EXPECT_FALSE(one.fwd);
+  EXPECT_TRUE(one.bwd);
+  EXPECT_EQ(one.bwd_bits, 8);
+}
+
 }  // namespace
 }  // namespace lps::quant

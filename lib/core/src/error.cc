@@ -1,6 +1,8 @@
 #include <lps/core/diagnostic.h>
 #include <lps/core/error.h>
 
+#include <algorithm>
+
 namespace lps {
 
 const char* to_string(ErrorKind kind) {
@@ -35,11 +37,20 @@ std::string Diagnostic::str() const {
 }
 
 namespace {
+// The message lists the first kShownProblems problems (problems() keeps every one): a generated sweep with
+// 50,000 copies of one mistake should print a screenful, not megabytes.
+constexpr size_t kShownProblems = 50;
+
 std::string join_problems(const std::vector<Diagnostic>& problems) {
   std::string text;
-  for (size_t i = 0; i < problems.size(); ++i) {
+  const size_t shown = std::min(problems.size(), kShownProblems);
+  for (size_t i = 0; i < shown; ++i) {
     if (i) text += '\n';
     text += problems[i].str();
+  }
+  if (problems.size() > shown) {
+    text += fmt::format("\n... and {} more problems (the first {} are shown; fix these and run again)",
+                        problems.size() - shown, shown);
   }
   return text;
 }

@@ -1,7 +1,12 @@
-// The decoder: blocks, RoPE, SDPA attention, SwiGLU, and parameter bookkeeping.
+// The decoder: blocks, RoPE, SDPA attention, SwiGLU, and parameter bookkeeping. On CUDA (unless
+// ops::fused_kernels_enabled() is off) RMSNorm, RoPE, SwiGLU and the loss run as our fused kernels
+// (lib/ops/fused.h); on the CPU, and with the switch off, the ATen ops below them run instead.
 #include <lps/model/transformer.h>
 
+#include <lps/ops/fused.h>
 #include <lps/ops/linear.h>
+
+#include <ATen/autocast_mode.h>
 
 #include <torch/torch.h>
 
@@ -18,6 +23,23 @@ torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const
   const auto x1 = x.narrow(-1, 0, half);
   const auto x2 = x.narrow(-1, half, half);
   return torch::cat({x1 * c - x2 * s, x2 * c + x1 * s}, -1);
+}
+
+// The fused kernels read and write FP32 or BF16.
+bool fusable(const torch::Tensor& t) {
+  return ops::use_fused_kernels(t) && (t.scalar_type() == torch::kFloat32 || t.scalar_type() == torch::kBFloat16);
+}
+
+// RMSNorm over the last dimension. `consumer_casts`: the output feeds an autocast linear (the baseline scheme's
+// at::linear, the head), which would round it to BF16 first — so the fused kernel stores BF16 directly (the same
+// values: the FP32 result rounded once) and saves the separate cast and its FP32 tensor.
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps, bool consumer_casts) {
+  if (!fusable(x) || weight.scalar_type() != torch::kFloat32) return at::rms_norm(x, {x.size(-1)}, weight, eps);
+  at::ScalarType out = x.scalar_type();
+  if (consumer_casts && at::autocast::is_autocast_enabled(at::kCUDA) &&
+      at::autocast::get_autocast_dtype(at::kCUDA) == at::kBFloat16)
+    out = at::kBFloat16;
+  return ops::fused_rms_norm(x, weight, eps, out);
 }
 
 torch::Tensor normal_param(torch::nn::Module& m, const std::string& name, std::vector<int64_t> shape, double std,
@@ -53,18 +75,32 @@ torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& co
   const int64_t B = x.size(0), T = x.size(1), H = config_.n_heads, hd = config_.head_dim;
   const auto& scheme = config_.scheme;
   // Attention.
-  auto h = at::rms_norm(x, {config_.d_model}, attn_norm, config_.norm_eps);
+  auto h = rms_norm(x, attn_norm, config_.norm_eps, scheme.is_baseline());
   auto qkv = ops::linear(h, wqkv, scheme, first_tensor_id_).view({B, T, 3, H, hd});  // [B, T, 3, H, hd]
-  auto q = apply_rope(qkv.select(2, 0).transpose(1, 2), cos, sin);                     // [B, H, T, hd]
-  auto k = apply_rope(qkv.select(2, 1).transpose(1, 2), cos, sin);
-  auto v = qkv.select(2, 2).transpose(1, 2);
+  torch::Tensor q, k, v;                                                               // [B, H, T, hd]
+  if (fusable(qkv)) {
+    const auto rotated = ops::fused_rope_qkv(qkv, cos, sin);  // 3 × [B, T, H, hd]
+    q = rotated[0].transpose(1, 2);
+    k = rotated[1].transpose(1, 2);
+    v = rotated[2].transpose(1, 2);
+  } else {
+    q = apply_rope(qkv.select(2, 0).transpose(1, 2), cos, sin);
+    k = apply_rope(qkv.select(2, 1).transpose(1, 2), cos, sin);
+    v = qkv.select(2, 2).transpose(1, 2);
+  }
   auto y = at::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
   y = y.transpose(1, 2).reshape({B, T, H * hd});                                        // [B, T, H·hd]
   auto out = x + ops::linear(y, wo, scheme, first_tensor_id_ + 1);
   // SwiGLU.
-  h = at::rms_norm(out, {config_.d_model}, mlp_norm, config_.norm_eps);
-  auto gu = ops::linear(h, w13, scheme, first_tensor_id_ + 2).chunk(2, -1);             // 2 × [B, T, d_ff]
-  auto act = torch::silu(gu[0]) * gu[1];
+  h = rms_norm(out, mlp_norm, config_.norm_eps, scheme.is_baseline());
+  auto gu = ops::linear(h, w13, scheme, first_tensor_id_ + 2);                          // [B, T, 2·d_ff]
+  torch::Tensor act;                                                                    // [B, T, d_ff]
+  if (fusable(gu)) {
+    act = ops::fused_swiglu(gu);
+  } else {
+    const auto halves = gu.chunk(2, -1);
+    act = torch::silu(halves[0]) * halves[1];
+  }
   return out + ops::linear(act, w2, scheme, first_tensor_id_ + 3);
 }
 
@@ -98,14 +134,16 @@ torch::Tensor TransformerImpl::forward(const torch::Tensor& tokens) {
   auto x = at::embedding(embed, tokens);  // [B, T, d]
   auto cos = rope_cos_.narrow(0, 0, T), sin = rope_sin_.narrow(0, 0, T);
   for (const auto& layer : *layers) x = layer->as<BlockImpl>()->forward(x, cos, sin);
-  x = at::rms_norm(x, {config_.d_model}, norm, config_.norm_eps);
+  x = rms_norm(x, norm, config_.norm_eps, /*consumer_casts=*/true);
   return at::linear(x, head);  // [B, T, V]
 }
 
 torch::Tensor TransformerImpl::loss(const torch::Tensor& inputs, const torch::Tensor& targets) {
   auto logits = forward(inputs);
-  return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32),
-                                              targets.reshape({-1}));
+  const auto flat = logits.reshape({-1, logits.size(-1)});  // [B·T, V]
+  // Fused: the loss and its gradient straight from the BF16 logits (no FP32 copy of [B·T, V]).
+  if (fusable(flat)) return ops::fused_cross_entropy(flat, targets.reshape({-1}));
+  return torch::nn::functional::cross_entropy(flat.to(torch::kFloat32), targets.reshape({-1}));
 }
 
 int64_t TransformerImpl::non_embedding_params() const {

@@ -131,6 +131,37 @@ bool Scheme::is_baseline() const {
   return std::all_of(operands.begin(), operands.end(), [](const OperandQuant& q) { return q.is_identity(); });
 }
 
+int element_bits(Format f) {
+  switch (f) {
+    case Format::kBf16: return 16;
+    case Format::kFp8E4M3:
+    case Format::kFp8E5M2:
+    case Format::kInt8: return 8;
+    case Format::kMxfp4:
+    case Format::kNvfp4:
+    case Format::kInt4: return 4;
+  }
+  return 16;
+}
+
+QuantizedSides quantized_sides(const std::array<Format, kNumOperands>& formats) {
+  QuantizedSides q;
+  for (int i = 0; i < kNumOperands; ++i) {
+    const int bits = element_bits(formats[static_cast<size_t>(i)]);
+    const bool forward = i < static_cast<int>(Operand::kBwdDy);
+    (forward ? q.fwd : q.bwd) |= bits < 16;
+    int& side_bits = forward ? q.fwd_bits : q.bwd_bits;
+    side_bits = std::min(side_bits, bits);
+  }
+  return q;
+}
+
+QuantizedSides quantized_sides(const Scheme& scheme) {
+  std::array<Format, kNumOperands> formats{};
+  for (int i = 0; i < kNumOperands; ++i) formats[static_cast<size_t>(i)] = scheme.operands[static_cast<size_t>(i)].format;
+  return quantized_sides(formats);
+}
+
 const std::array<std::string_view, 9>& preset_names() {
   static const std::array<std::string_view, 9> kNames{
       "bf16", "fp8", "mxfp4_rtn", "mxfp4_sr", "quest_fwd", "quartet", "quartet_sr", "nvfp4", "quartet2"};

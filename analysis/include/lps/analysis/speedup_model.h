@@ -21,6 +21,9 @@ struct PrecisionConfig {
   [[nodiscard]] std::string name() const { return fwd + "/" + bwd; }
 };
 
+// "FWD/BWD" (e.g. "QuEST/BF16") → a configuration; a user-input error naming the text otherwise.
+[[nodiscard]] PrecisionConfig parse_precision_config(const std::string& text);
+
 struct Speedup {
   double fwd = 1;  // spfw
   double bwd = 1;  // spbw
@@ -62,6 +65,7 @@ class SpeedupTable final : public SpeedupModel {
   [[nodiscard]] Speedup speedup(const PrecisionConfig& config, double n) const override;
   [[nodiscard]] std::string describe() const override;
   [[nodiscard]] std::vector<PrecisionConfig> configs() const;
+  [[nodiscard]] const PrecisionConfig& baseline() const { return baseline_; }
 
  private:
   PrecisionConfig baseline_;
@@ -72,5 +76,11 @@ class SpeedupTable final : public SpeedupModel {
 // quartet_rtx5090_speedups_vs_fp8.csv with ("N_params", "forward_speedup_vs_fp8", "backward_speedup_vs_fp8").
 void read_speedup_csv(SpeedupTable& table, const std::filesystem::path& path, const PrecisionConfig& config,
                       const std::string& n_col, const std::string& fwd_col, const std::string& bwd_col);
+// Reads a table of several configurations, one row per (model size, configuration) with the configuration
+// ("FWD/BWD") in config_col — what `lpsweep bench train --speedup-csv` writes. The baseline's own rows
+// (1× by definition) are skipped.
+void read_speedup_table_csv(SpeedupTable& table, const std::filesystem::path& path, const std::string& n_col,
+                            const std::string& fwd_col, const std::string& bwd_col,
+                            const std::string& config_col = "config");
 
 }  // namespace lps::analysis

@@ -45,6 +45,19 @@ struct Scheme {
   bool operator==(const Scheme&) const = default;
 };
 
+// Which sides of a linear layer a scheme quantizes — forward (X, W) and backward (the four backward
+// operands) — and the narrowest element width on each side (16 where a side is unquantized). The fit's
+// law labels (lpsweep fit) and bench train's speedup table both name a scheme's sides this way.
+struct QuantizedSides {
+  bool fwd = false;
+  bool bwd = false;
+  int fwd_bits = 16;
+  int bwd_bits = 16;
+};
+[[nodiscard]] int element_bits(Format f);  // 16, 8 or 4
+[[nodiscard]] QuantizedSides quantized_sides(const std::array<Format, kNumOperands>& formats);
+[[nodiscard]] QuantizedSides quantized_sides(const Scheme& scheme);
+
 // The named presets, in the order of DESIGN.md §3.
 [[nodiscard]] const std::array<std::string_view, 9>& preset_names();
 // The preset called `name`, or nullopt when there is none.
