@@ -112,7 +112,7 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
     pos.K = rows;
     pos.out_rows = cols;
     pos.off = pos.row * pos.K + pos.k0;
-    pos.signs = S::signs(p) ? (sign_words[j >> 2] >> (8 * (j & 3))) & 0xFFu : 0u;  // rows 8j .. 8j+7
+    if (S::signs(p)) pos.set_signs((sign_words[j >> 2] >> (8 * (j & 3))) & 0xFFu, false);  // rows 8j .. 8j+7
     pos.active = pos.row < cols && pos.k0 < rows;
     run_chunk<kPass, kH, S>(v, pos, p, lane, t, acc);
   }
