@@ -76,7 +76,7 @@ template <device::Pass kPass, typename In, int kH, class S, typename Idx>
 __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams p) {
   using namespace device;
   __shared__ __align__(16) float tile_smem[kTileCols * kPitch];
-  __shared__ uint8_t sign_bytes[kTileRows / kVec];  // random signs of the tile's 128 K positions
+  __shared__ uint32_t sign_words[kTileRows / 32];  // random signs of the tile's 128 K positions, bit = row
   TensorScales t;
   if constexpr (kPass == Pass::kQuantize) {
     t = tensor_scales<S>(p);
@@ -88,7 +88,11 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
   const Idx r0 = static_cast<Idx>(blockIdx.y) * kTileRows;
   const Idx c0 = static_cast<Idx>(blockIdx.x) * kTileCols;
   const int tid = static_cast<int>(threadIdx.x);
-  if (S::signs(p) && tid < kTileRows / kVec) sign_bytes[tid] = static_cast<uint8_t>(sign_bits8(p.sign_key, r0 + kVec * tid));
+  if (S::signs(p) && tid < kTileRows) {  // warps 0-3: one sign hash per lane, gathered by a ballot
+    const bool negate = (hash32(p.sign_key, static_cast<uint64_t>(r0) + static_cast<uint64_t>(tid)) >> 31) != 0;
+    const uint32_t bits = __ballot_sync(kFullMask, negate);
+    if ((tid & 31) == 0) sign_words[tid >> 5] = bits;
+  }
   stage_tile(x, rows, cols, r0, c0, tid, tile_smem);
   __syncthreads();
 
@@ -108,7 +112,7 @@ __global__ void __launch_bounds__(kThreads) quantize_cols_kernel(QuantizeParams 
     pos.K = rows;
     pos.out_rows = cols;
     pos.off = pos.row * pos.K + pos.k0;
-    pos.signs = S::signs(p) ? sign_bytes[j] : 0u;
+    if (S::signs(p)) pos.set_signs((sign_words[j >> 2] >> (8 * (j & 3))) & 0xFFu, false);  // rows 8j .. 8j+7
     pos.active = pos.row < cols && pos.k0 < rows;
     run_chunk<kPass, kH, S>(v, pos, p, lane, t, acc);
   }

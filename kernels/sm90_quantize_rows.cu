@@ -47,7 +47,7 @@ __global__ void __launch_bounds__(kThreads) quantize_rows_kernel(QuantizeParams 
   pos.K = cols;
   pos.out_rows = rows;
   pos.k0 = (g % chunks_per_row) * kVec;
-  pos.signs = S::signs(p) ? sign_bits8(p.sign_key, pos.k0) : 0u;
+  if (S::signs(p)) pos.set_signs(sign_bits8(p.sign_key, pos.k0), true);
   Idx row = g / chunks_per_row;
   Idx off = row * cols + pos.k0;
   bool active = row < rows;

@@ -32,10 +32,21 @@ struct ChunkPos {
   Idx K = 0;
   Idx out_rows = 0;
   Idx off = 0;          // row·K + k0: offset of the chunk in the [out_rows, K] outputs, SR counter base
-  uint32_t signs = 0;   // random signs of k0 .. k0+7: bit i set = negate (sign_bits8)
+  uint32_t sign_mask[kVec] = {};  // random signs of k0 .. k0+7: 0x80000000 = negate (set_signs)
   bool active = false;  // false for padding lanes (they still take part in shuffles, with zeros)
 
   [[nodiscard]] __device__ Idx offset() const { return off; }
+
+  // From sign_bits8's bits (bit i set = negate element i): one xor mask per element, so applying a sign is
+  // one LOP3. The row kernel sets them once per launch (`pin`: keep them in registers, opaque to the
+  // compiler, instead of recomputed in the loop); the column kernel per chunk.
+  __device__ __forceinline__ void set_signs(uint32_t bits, bool pin) {
+#pragma unroll
+    for (int i = 0; i < kVec; ++i) {
+      sign_mask[i] = (bits << (31 - i)) & 0x80000000u;
+      if (pin) asm volatile("" : "+r"(sign_mask[i]));
+    }
+  }
 };
 
 // The SR draws of one chunk: hash32(key, off + i) for i = 0..7 with off % 8 == 0, so lo32(off + i) =
@@ -74,7 +85,7 @@ __device__ __forceinline__ void rotate_chunk(float (&v)[kVec], const ChunkPos<Id
                                              int lane) {
   if (S::signs(p)) {
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) v[i] = __uint_as_float(__float_as_uint(v[i]) ^ ((pos.signs << (31 - i)) & 0x80000000u));
+    for (int i = 0; i < kVec; ++i) v[i] = __uint_as_float(__float_as_uint(v[i]) ^ pos.sign_mask[i]);
   }
   if constexpr (kH > 0) {
     hadamard_unnormalised<kH>(v, lane % (kH / kVec));
