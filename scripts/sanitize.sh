@@ -12,6 +12,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 start=$(date +%s)
+# CPU seconds (user + system) of this script's finished children: the cost on any machine, whatever its load.
+children_cpu_s() { local f; read -r -a f </proc/$$/stat; echo $(( (f[15] + f[16]) / $(getconf CLK_TCK) )); }
 sanitizers=${LPS_SANITIZE:-address,undefined}
 scope=${LPS_SANITIZE_SCOPE:-full}
 case "$scope" in
@@ -29,6 +31,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPS_SA
 echo "lpsweep sanitize: building ($sanitizers, scope $scope) into $build with $(nproc) jobs"
 cmake --build "$build" -j "$(nproc)"
 built=$(date +%s)
+built_cpu=$(children_cpu_s)
 
 supp=$root/cmake/sanitizers
 # detect_leaks: on (LibTorch's process-lifetime allocations are suppressed by name in lsan.supp).
@@ -39,5 +42,7 @@ export UBSAN_OPTIONS="suppressions=$supp/ubsan.supp:print_stacktrace=1:halt_on_e
 status=0
 ctest --test-dir "$build" -j "$(nproc)" --output-on-failure --timeout 3600 "$@" || status=$?
 end=$(date +%s)
-echo "lpsweep sanitize: build $((built - start))s, tests $((end - built))s, total $((end - start))s ($sanitizers, scope $scope)"
+end_cpu=$(children_cpu_s)
+echo "lpsweep sanitize: build $((built - start))s (CPU ${built_cpu}s), tests $((end - built))s (CPU $((end_cpu - built_cpu))s)," \
+  "total $((end - start))s ($sanitizers, scope $scope)"
 exit $status
