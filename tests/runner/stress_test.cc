@@ -3,6 +3,7 @@
 // SIGTERM — each on a SQLite file and on a PostgreSQL server (issue 9; tests/store/pg_test_server.h).
 // Figures (runs/s, wall time) are printed and recorded in docs/queue.md and docs/postgresql.md.
 #include <lps/core/clock.h>
+#include <lps/core/error.h>
 #include <lps/store/store.h>
 
 #include "runner_test_support.h"
@@ -80,6 +81,36 @@ std::optional<int> wait_child_for(const Child& c, double timeout_s) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return std::nullopt;
+}
+
+// SIGSTOPs `c` at a moment when it holds no write lock on the store. A SQLite writer's lock belongs to the
+// process: stopped inside a transaction (a heartbeat, a metric write) it would lock every other process out
+// until it resumes — SQLite's nature, not a lease the queue could expire. The test is about a worker stopped
+// between writes, so it stops the worker, waits until the stop has taken effect, and probes with one write
+// transaction that gives up at once (requeue_expired: the first thing any claimer does); when the probe
+// meets the lock it lets the worker go on for a moment and tries again.
+void stop_outside_a_write(const Child& c, const std::string& store_url) {
+  store::StoreOptions probe;
+  probe.busy_timeout_ms = 0;
+  probe.busy_give_up_s = 1e-3;
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> run_on_us(200, 20000);
+  for (int tries = 1;; ++tries) {
+    ASSERT_EQ(::kill(c.pid, SIGSTOP), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(c.pid, &status, WUNTRACED), c.pid);
+    ASSERT_TRUE(WIFSTOPPED(status)) << c.name << " ended instead of stopping";
+    try {
+      auto store = store::Store::open(store_url, probe);
+      (void)store.requeue_expired();
+      std::printf("[ paused   ] %s stopped outside a write transaction (try %d)\n", c.name.c_str(), tries);
+      return;
+    } catch (const Error& locked) {
+      ASSERT_LT(tries, 1000) << c.name << " always held the store's write lock: " << locked.what();
+    }
+    ASSERT_EQ(::kill(c.pid, SIGCONT), 0);
+    std::this_thread::sleep_for(std::chrono::microseconds(run_on_us(rng)));
+  }
 }
 
 std::string read_file(const std::string& path) {
@@ -231,7 +262,8 @@ TEST_P(Stress, APausedWorkerProcessWhoseLeaseExpiredCannotWriteAfterAnotherTookI
   auto store = store::Store::open(path);
   while (store.count_states()[RunState::kRunning] == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ::kill(paused.pid, SIGSTOP);
+  stop_outside_a_write(paused, path);
+  if (HasFatalFailure()) return;
   std::this_thread::sleep_for(std::chrono::milliseconds(900));  // past its lease
   const Child live = start_worker(worker_args(path, "live", dir.file("log"), 5, 8, 0), dir.file("live.out"), "live");
   EXPECT_EQ(wait_child(live), 0) << read_file(dir.file("live.out"));
