@@ -1,5 +1,5 @@
 // The queue subcommands end to end through the lpsweep binary, with the test-double executor (no training):
-// submit (idempotent, concurrent), run, status, runs, cancel, retry, export runs.
+// submit (idempotent, concurrent), run, status, runs (with --attempts), cancel, retry, export runs and attempts.
 #include "runner_test_support.h"
 #include "test_support.h"
 
@@ -93,6 +93,54 @@ TEST(CliQueue, RunWithTheTestDoubleFinishesTheSweepAndExportsOneRowPerRun) {
   }
   EXPECT_EQ(objects, 4) << json;
   EXPECT_EQ(json.front(), '[');
+}
+
+TEST(CliQueue, AttemptsShowWhereTheyRanInRunsAndInTheirOwnExport) {
+  test::TempDir dir;
+  const auto sweep = write_sweep(dir);
+  // A worker inside a SLURM array task (its environment is all a worker reads of SLURM).
+  auto r = lps::test::run_command("SLURM_JOB_ID=77 SLURM_ARRAY_JOB_ID=70 SLURM_ARRAY_TASK_ID=3 SLURM_RESTART_COUNT=1 "
+                                  "SLURMD_NODENAME=gpu-n9 " + kCli + " run " + sweep + " --executor test-double");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
+  r = cli("runs " + sweep + " --attempts");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  int attempt_lines = 0;
+  for (size_t p = r.output.find("\n    #1 "); p != std::string::npos; p = r.output.find("\n    #1 ", p + 1)) {
+    ++attempt_lines;
+    const std::string line = r.output.substr(p + 1, r.output.find('\n', p + 1) - p - 1);
+    EXPECT_NE(line.find("  completed"), std::string::npos) << line;
+    EXPECT_NE(line.find(", slurm job 77 (array 70_3, restart 1) on gpu-n9]"), std::string::npos) << line;
+  }
+  EXPECT_EQ(attempt_lines, 4) << r.output;
+  EXPECT_EQ(cli("runs " + sweep).output.find("slurm job"), std::string::npos) << "attempts only on request";
+
+  r = cli("export attempts " + sweep + " --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("key,label,sweep,attempt,worker,started,heartbeat,ended,outcome,message,info\n", 0), 0u)
+      << r.output;
+  EXPECT_EQ(count_lines(r.output), 5) << r.output;
+  EXPECT_NE(r.output.find(",completed,"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(",\"{\"\"host\"\":"), std::string::npos) << r.output;  // the info, quoted for CSV
+
+  const std::string json_path = dir.file("attempts.json");
+  r = cli("export attempts " + sweep + " --format json -o " + json_path);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("wrote 4 attempts to"), std::string::npos) << r.output;
+  std::ifstream in(json_path);
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  int objects = 0;
+  for (size_t p = json.find("\"info\": {\"host\":"); p != std::string::npos; p = json.find("\"info\": {\"host\":", p + 1)) {
+    ++objects;
+  }
+  EXPECT_EQ(objects, 4) << json;  // the info is a JSON object, not a string
+  EXPECT_NE(json.find(R"("slurm":{"job_id":"77","array_job_id":"70","array_task_id":"3","restart_count":1,"node":"gpu-n9"})"),
+            std::string::npos) << json;
+  EXPECT_NE(json.find("\"outcome\": \"completed\""), std::string::npos) << json;
+
+  r = cli("export attempts " + sweep + " --state failed");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(count_lines(r.output), 1) << "only the header: no run failed\n" << r.output;
 }
 
 TEST(CliQueue, CancelAndRetryActOnNamedRunsOnly) {

@@ -1,4 +1,5 @@
 #include <lps/runner/slurm_job_info.h>
+#include <lps/store/attempt_info.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -71,14 +72,8 @@ std::string attempt_info_from_environment() {
 
 std::string describe(const std::optional<SlurmJobInfo>& slurm) {
   if (!slurm) return {};
-  std::string text = "slurm job " + slurm->job_id;
-  if (!slurm->array_job_id.empty()) {
-    text += fmt::format(" (array {}_{}, restart {})", slurm->array_job_id, slurm->array_task_id, slurm->restart_count);
-  } else if (slurm->restart_count > 0) {
-    text += fmt::format(" (restart {})", slurm->restart_count);
-  }
-  if (!slurm->node.empty()) text += " on " + slurm->node;
-  return text;
+  return store::describe_slurm_job(slurm->job_id, slurm->array_job_id, slurm->array_task_id, slurm->restart_count,
+                                   slurm->node);
 }
 
 }  // namespace lps::runner
