@@ -1,5 +1,8 @@
 // Text reports for fits, recommendations and region maps.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <lps/analysis/fit_report.h>
 
 #include <cmath>
@@ -77,12 +80,25 @@ std::string format_recommendation(const Recommendation& r) {
     const auto& c = r.scores[i];
     s += fmt::format("{:<40} {:>8.4g} {:>8.4g} {:>8.4g} {:>12.4g} {:>12.4g} {:>10.5f}{}\n", c.config.name(),
                      c.speedup.fwd, c.speedup.bwd, c.speedup.training(), c.n_effective, c.d_effective, c.loss,
-                     i == r.winner ? "  <- best" : "");
+                     i == r.winner ? (r.is_tie() ? "  <- tied" : "  <- best")
+                     : std::find(r.tied.begin(), r.tied.end(), i) != r.tied.end() ? "  <- tied" : "");
   }
-  s += fmt::format("winner: {} with predicted loss {:.5f}", r.scores[r.winner].config.name(),
-                   r.scores[r.winner].loss);
+  const auto& w = r.scores[r.winner];
+  if (r.is_tie()) {
+    std::string names;
+    for (size_t i : r.tied) names += (names.empty() ? "" : ", ") + r.scores[i].config.name();
+    s += fmt::format("tie: {} predict losses within {:.2g}% of each other ({:.5f}): at this budget the law does not "
+                     "tell them apart, so it gives no reason to prefer one — a budget nearer the sweep's runs, or "
+                     "a sweep reaching nearer this budget, would",
+                     names, 100 * kTieMargin, w.loss);
+  } else {
+    s += fmt::format("winner: {} with predicted loss {:.5f}, {:.3g}% below the next best", w.config.name(), w.loss,
+                     100 * std::expm1(r.margin));
+  }
   if (r.probability_best >= 0) {
-    s += fmt::format("; best in {:.1f}% of {} bootstrap samples", 100 * r.probability_best, r.samples_used);
+    s += fmt::format("; {} best in {:.1f}% of {} bootstrap samples", w.config.name(), 100 * r.probability_best,
+                     r.samples_used);
+    if (r.probability_tied > 0) s += fmt::format(", tied in {:.1f}%", 100 * r.probability_tied);
   }
   return s + "\n";
 }

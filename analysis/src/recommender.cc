@@ -28,6 +28,15 @@ std::vector<double> losses(const LawForm& law, std::span<const double> x,
   return out;
 }
 
+// ln(L_runner-up / L_best): how far the next-best configuration is behind; 0 with one configuration.
+double margin_of(const std::vector<double>& l, size_t best) {
+  double runner_up = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i != best) runner_up = std::min(runner_up, l[i]);
+  }
+  return l.size() > 1 ? std::log(runner_up / l[best]) : 0.0;
+}
+
 }  // namespace
 
 Budget Budget::from_flops(double flops, double n) {
@@ -63,11 +72,26 @@ Recommendation recommend(const LawForm& law, std::span<const double> x,
   const std::vector<double> l = losses(law, x, r.scores);
   for (size_t i = 0; i < l.size(); ++i) r.scores[i].loss = l[i];
   r.winner = argmin(l);
+  r.margin = margin_of(l, r.winner);
+  r.tied.push_back(r.winner);
+  for (size_t i = 0; i < l.size(); ++i) {
+    if (i != r.winner && std::log(l[i] / l[r.winner]) < kTieMargin) r.tied.push_back(i);
+  }
   if (!samples.empty()) {
     size_t wins = 0;
-    for (const auto& sample : samples) wins += argmin(losses(law, sample, r.scores)) == r.winner ? 1 : 0;
+    size_t ties = 0;
+    for (const auto& sample : samples) {
+      const std::vector<double> ls = losses(law, sample, r.scores);
+      const size_t best = argmin(ls);
+      if (std::log(ls[r.winner] / ls[best]) < kTieMargin && margin_of(ls, best) < kTieMargin) {
+        ++ties;  // the winner is within the margin of the best, and so is some other configuration
+      } else if (best == r.winner) {
+        ++wins;
+      }
+    }
     r.samples_used = samples.size();
     r.probability_best = static_cast<double>(wins) / static_cast<double>(samples.size());
+    r.probability_tied = static_cast<double>(ties) / static_cast<double>(samples.size());
   }
   return r;
 }
@@ -95,11 +119,7 @@ RegionMap region_map(const LawForm& law, std::span<const double> x,
     for (double n : n_values) {
       const Recommendation r = recommend(law, x, configs, speedups, Budget{n, ratio * n});
       row.push_back(static_cast<int>(r.winner));
-      double runner_up = std::numeric_limits<double>::infinity();
-      for (size_t i = 0; i < r.scores.size(); ++i) {
-        if (i != r.winner) runner_up = std::min(runner_up, r.scores[i].loss);
-      }
-      margins.push_back(r.scores.size() > 1 ? std::log(runner_up / r.scores[r.winner].loss) : 0.0);
+      margins.push_back(r.margin);
     }
     map.winner.push_back(std::move(row));
     map.margin.push_back(std::move(margins));

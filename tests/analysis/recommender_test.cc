@@ -2,6 +2,7 @@
 // (Fig. 1c) rebuilt from the published losses and the published RTX 5090 speedups.
 #include <gtest/gtest.h>
 #include <lps/analysis/bootstrap.h>
+#include <lps/analysis/fit_report.h>
 #include <lps/analysis/recommender.h>
 #include <lps/analysis/staged_fit.h>
 #include <lps/core/error.h>
@@ -57,6 +58,36 @@ TEST(Recommender, ScoresEachConfigurationAtItsEffectiveSizeAndTokens) {
   const Recommendation with_samples =
       recommend(*law, x, {{"bf16", "bf16"}, {"fp4", "fp4"}}, bits, budget, {x, x});
   EXPECT_EQ(with_samples.probability_best, 1.0);
+}
+
+TEST(Recommender, ConfigurationsTheLawCannotTellApartAreATieAndSaidToBe) {
+  const std::vector<Observation> labels{{1, 1, 1, "bf16", "bf16", ""}, {1, 1, 1, "fp4", "fp4", ""}};
+  const auto law = make_law(LawSpec{LawKind::kQuartet, "bf16"}, labels);
+  std::vector<double> x{std::log(1.5e5), 0.59, std::log(5.3e5), 0.54, std::log(1.35), 0.27, 0.65, 0.9};
+  const BitCountSpeedups bits({{"fp4", 4}}, "bf16", 16);
+  const std::vector<PrecisionConfig> configs{{"bf16", "bf16"}, {"fp4", "fp4"}};
+  // Where the sweep's sizes are, the configurations differ: a clear winner, margin = ln(runner-up / winner).
+  const Recommendation near = recommend(*law, x, configs, bits, Budget{1e8, 2e9}, {x, x});
+  ASSERT_FALSE(near.is_tie());
+  EXPECT_EQ(near.tied, std::vector<size_t>{near.winner});
+  EXPECT_NEAR(near.margin, std::abs(std::log(near.scores[0].loss / near.scores[1].loss)), 1e-15);
+  EXPECT_GT(near.margin, kTieMargin);
+  EXPECT_EQ(near.probability_best, 1.0);
+  EXPECT_EQ(near.probability_tied, 0.0);
+  EXPECT_NE(format_recommendation(near).find("winner: "), std::string::npos) << format_recommendation(near);
+  // Far past the data both predict the irreducible loss to within 1e-4: a tie, not a winner.
+  const Recommendation far = recommend(*law, x, configs, bits, Budget{1e30, 1e32}, {x, x});
+  ASSERT_TRUE(far.is_tie()) << far.margin;
+  EXPECT_LT(far.margin, kTieMargin);
+  EXPECT_EQ(far.tied.size(), 2u);
+  EXPECT_EQ(far.tied[0], far.winner);
+  EXPECT_EQ(far.probability_best, 0.0);
+  EXPECT_EQ(far.probability_tied, 1.0);
+  const std::string text = format_recommendation(far);
+  EXPECT_EQ(text.find("winner: "), std::string::npos) << text;
+  EXPECT_EQ(text.find("<- best"), std::string::npos) << text;
+  EXPECT_NE(text.find("tie: bf16/bf16, fp4/fp4 predict losses within 0.01% of each other"), std::string::npos) << text;
+  EXPECT_NE(text.find("tied in 100.0%"), std::string::npos) << text;
 }
 
 TEST(Recommender, FlopBudgetsSplitIntoNAndD) {

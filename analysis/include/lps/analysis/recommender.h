@@ -1,7 +1,8 @@
 // Choosing the precision (DESIGN.md §6): for a budget (Nmax, Dmax) each configuration P = (fwd, bwd) is
 // scored by L(Nmax·spfw, Dmax·sptr/spfw, P) under the fitted law; the lowest predicted loss wins. With
 // bootstrap samples of the law's parameters, the probability that the winner is the best is the fraction
-// of samples in which it wins.
+// of samples in which it wins. Configurations whose predicted losses are within kTieMargin of each other are
+// a tie, said as such: the law does not tell them apart at that budget.
 #pragma once
 
 #include <lps/analysis/law_form.h>
@@ -30,12 +31,23 @@ struct ConfigScore {
   double loss = 0;         // predicted loss
 };
 
+// Predicted losses closer than this (ln L − ln L_winner < kTieMargin: within 0.01%) are a tie — two orders
+// below what any fit of sweep-sized data resolves, so the law does not tell those configurations apart.
+inline constexpr double kTieMargin = 1e-4;
+
 struct Recommendation {
   Budget budget;
   std::vector<ConfigScore> scores;  // in the order of the configurations given
-  size_t winner = 0;                // index into scores (ties: the earlier configuration)
-  double probability_best = -1;     // fraction of bootstrap samples where the winner wins; -1 without samples
+  size_t winner = 0;                // index into scores: the lowest predicted loss (exact ties: the earlier)
+  double margin = 0;                // ln(L_runner-up / L_winner) ≥ 0; 0 with one configuration
+  std::vector<size_t> tied;         // the configurations within kTieMargin of the winner, winner first; size 1
+                                    // = a clear winner
+  double probability_best = -1;     // fraction of bootstrap samples where the winner is best by more than
+                                    // kTieMargin; -1 without samples
+  double probability_tied = -1;     // fraction where it is within kTieMargin of the best (counted apart)
   size_t samples_used = 0;
+
+  [[nodiscard]] bool is_tie() const { return tied.size() > 1; }
 };
 
 // x: the law's parameter vector; samples: bootstrap parameter vectors (may be empty).
