@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 
 namespace lps::cli {
@@ -106,9 +107,19 @@ void write_export(const std::string& text, const std::string& output, size_t row
   std::fprintf(stderr, "wrote %zu %s to %s\n", rows, what, output.c_str());
 }
 
-void add_export_attempts_subcommand(CLI::App& export_cmd) {
-  auto* cmd = export_cmd.add_subcommand("attempts", "One row per attempt: run key and label, attempt, worker, times, "
-                                                    "outcome, message, where it ran (host, pid, SLURM ids)");
+// What an export of store rows writes: the text and how many rows it holds.
+struct ExportText {
+  std::string text;
+  size_t rows = 0;
+};
+using ExportWriter =
+    std::function<ExportText(store::Store&, const std::vector<store::RunRow>&, bool json)>;
+
+// `export NAME [SWEEP | --store PATH] --format csv|json [-o FILE] [--state S]`: the runs selected, written by
+// `write`; `what` names its rows ("runs", "attempts").
+void add_rows_export(CLI::App& export_cmd, const char* name, const char* what, const std::string& description,
+                     const std::string& state_help, ExportWriter write) {
+  auto* cmd = export_cmd.add_subcommand(name, description);
   struct Flags {
     std::string file;
     StoreTargetFlags target;
@@ -121,49 +132,42 @@ void add_export_attempts_subcommand(CLI::App& export_cmd) {
   add_store_target_flags(cmd, flags->target);
   cmd->add_option("--format", flags->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
   cmd->add_option("--output,-o", flags->output, "Write to this file instead of standard output");
-  cmd->add_option("--state", flags->states, "Only attempts of runs in these states (comma-separated)")->delimiter(',');
-  cmd->callback([flags] {
+  cmd->add_option("--state", flags->states, state_help)->delimiter(',');
+  cmd->callback([flags, what, write = std::move(write)] {
     const auto target = resolve_store_target(flags->file, flags->target, false);
     auto store = open_existing_store(target.store_path);
     store::RunFilter filter;
     filter.sweep = target.sweep;
     filter.states = parse_states(flags->states);
     const auto runs = store.runs(filter);
-    std::vector<RunAttempts> rows;
-    size_t n = 0;
-    for (const auto& r : runs) {
-      rows.push_back({&r, store.attempts(r.id)});
-      n += rows.back().attempts.size();
-    }
-    write_export(flags->format == "json" ? attempts_json(rows) : attempts_csv(rows), flags->output, n, "attempts");
+    const ExportText out = write(store, runs, flags->format == "json");
+    write_export(out.text, flags->output, out.rows, what);
   });
 }
 
 void add_export_runs_subcommand(CLI::App& export_cmd) {
-  auto* cmd = export_cmd.add_subcommand("runs", "One row per run: key, label, N, D, scheme, final eval loss, "
-                                                "tokens/s, wall time, status");
-  struct Flags {
-    std::string file;
-    StoreTargetFlags target;
-    std::string format = "csv";
-    std::string output;
-    std::vector<std::string> states;
-  };
-  auto flags = std::make_shared<Flags>();
-  cmd->add_option("SWEEP", flags->file, "Sweep file; or use --store");
-  add_store_target_flags(cmd, flags->target);
-  cmd->add_option("--format", flags->format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
-  cmd->add_option("--output,-o", flags->output, "Write to this file instead of standard output");
-  cmd->add_option("--state", flags->states, "Only runs in these states (comma-separated)")->delimiter(',');
-  cmd->callback([flags] {
-    const auto target = resolve_store_target(flags->file, flags->target, false);
-    auto store = open_existing_store(target.store_path);
-    store::RunFilter filter;
-    filter.sweep = target.sweep;
-    filter.states = parse_states(flags->states);
-    const auto runs = store.runs(filter);
-    write_export(flags->format == "json" ? runs_json(runs) : runs_csv(runs), flags->output, runs.size(), "runs");
-  });
+  add_rows_export(export_cmd, "runs", "runs",
+                  "One row per run: key, label, N, D, scheme, final eval loss, tokens/s, wall time, status",
+                  "Only runs in these states (comma-separated)",
+                  [](store::Store&, const std::vector<store::RunRow>& runs, bool json) {
+                    return ExportText{json ? runs_json(runs) : runs_csv(runs), runs.size()};
+                  });
+}
+
+void add_export_attempts_subcommand(CLI::App& export_cmd) {
+  add_rows_export(export_cmd, "attempts", "attempts",
+                  "One row per attempt: run key and label, attempt, worker, times, outcome, message, where it ran "
+                  "(host, pid, SLURM ids)",
+                  "Only attempts of runs in these states (comma-separated)",
+                  [](store::Store& store, const std::vector<store::RunRow>& runs, bool json) {
+                    std::vector<RunAttempts> rows;
+                    size_t n = 0;
+                    for (const auto& r : runs) {
+                      rows.push_back({&r, store.attempts(r.id)});
+                      n += rows.back().attempts.size();
+                    }
+                    return ExportText{json ? attempts_json(rows) : attempts_csv(rows), n};
+                  });
 }
 
 }  // namespace

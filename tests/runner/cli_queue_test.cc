@@ -35,6 +35,18 @@ retry:
 
 lps::test::CommandResult cli(const std::string& args) { return lps::test::run_command(kCli + " " + args); }
 
+// How often `needle` occurs in `text`.
+int count_of(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 int count_lines(const std::string& text) {
   int n = 0;
   for (char c : text) n += c == '\n' ? 1 : 0;
@@ -84,14 +96,8 @@ TEST(CliQueue, RunWithTheTestDoubleFinishesTheSweepAndExportsOneRowPerRun) {
   const std::string json_path = dir.file("runs.json");
   r = cli("export runs " + sweep + " --format json -o " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::ifstream in(json_path);
-  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  int objects = 0;
-  for (size_t p = json.find("\"status\": \"completed\""); p != std::string::npos;
-       p = json.find("\"status\": \"completed\"", p + 1)) {
-    ++objects;
-  }
-  EXPECT_EQ(objects, 4) << json;
+  const std::string json = read_text(json_path);
+  EXPECT_EQ(count_of(json, "\"status\": \"completed\""), 4) << json;
   EXPECT_EQ(json.front(), '[');
 }
 
@@ -127,13 +133,8 @@ TEST(CliQueue, AttemptsShowWhereTheyRanInRunsAndInTheirOwnExport) {
   r = cli("export attempts " + sweep + " --format json -o " + json_path);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("wrote 4 attempts to"), std::string::npos) << r.output;
-  std::ifstream in(json_path);
-  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  int objects = 0;
-  for (size_t p = json.find("\"info\": {\"host\":"); p != std::string::npos; p = json.find("\"info\": {\"host\":", p + 1)) {
-    ++objects;
-  }
-  EXPECT_EQ(objects, 4) << json;  // the info is a JSON object, not a string
+  const std::string json = read_text(json_path);
+  EXPECT_EQ(count_of(json, "\"info\": {\"host\":"), 4) << json;  // the info is a JSON object, not a string
   EXPECT_NE(json.find(R"("slurm":{"job_id":"77","array_job_id":"70","array_task_id":"3","restart_count":1,"node":"gpu-n9"})"),
             std::string::npos) << json;
   EXPECT_NE(json.find("\"outcome\": \"completed\""), std::string::npos) << json;
