@@ -19,13 +19,13 @@
 #include <set>
 #include <thread>
 
-#ifdef LPS_HAVE_TORCH
 #include <lps/runner/stop_signals.h>
 #include <lps/runner/test_double_executor.h>
-#include <lps/runner/training_executor.h>
 #include <lps/runner/worker.h>
 #include <lps/runner/worker_processes.h>
+#ifdef LPS_HAVE_TORCH
 #include <lps/runner/gpu_groups.h>
+#include <lps/runner/training_executor.h>
 #include <torch/cuda.h>
 #endif
 
@@ -106,7 +106,6 @@ void add_worker_flags(CLI::App* cmd, WorkerFlags& flags) {
       ->check(CLI::IsMember({"training", "test-double"}));
 }
 
-#ifdef LPS_HAVE_TORCH
 namespace {
 
 constexpr double kStopDeadlineS = 24;  // SLURM sends SIGKILL 30 s after SIGTERM by default; leave margin
@@ -123,7 +122,12 @@ int run_in_process(const std::string& store_path, const std::string& sweep, cons
   if (flags.executor == "test-double") {
     executor = std::make_unique<runner::TestDoubleExecutor>();
   } else {
+#ifdef LPS_HAVE_TORCH
     executor = std::make_unique<runner::TrainingExecutor>();
+#else
+    throw Error(ErrorKind::kUserInput, "training needs LibTorch; this lpsweep was built with -DLPS_WITH_TORCH=OFF "
+                                       "(only --executor test-double runs here)");
+#endif
   }
   runner::install_stop_signal_handlers();
   runner::Worker worker(options, *executor);
@@ -161,7 +165,14 @@ int run_in_process(const std::string& store_path, const std::string& sweep, cons
 
 int run_workers(const std::string& store_path, const std::string& sweep, const WorkerFlags& flags) {
   if (flags.gpus.empty() && flags.runs_per_gpu == 1) return run_in_process(store_path, sweep, flags);
+#ifdef LPS_HAVE_TORCH
   const int visible = flags.gpus.empty() ? 0 : static_cast<int>(torch::cuda::device_count());
+#else
+  if (!flags.gpus.empty()) {
+    throw Error(ErrorKind::kUserInput, "--gpus needs LibTorch; this lpsweep was built with -DLPS_WITH_TORCH=OFF");
+  }
+  const int visible = 0;
+#endif
   const std::vector<int> gpus = flags.gpus.empty() ? std::vector<int>{} : runner::parse_gpu_list(flags.gpus, visible);
   std::vector<std::string> argv = {std::filesystem::read_symlink("/proc/self/exe").string(), "worker", "--store",
                                    store_path, "--lease", fmt::format("{}", flags.lease_s), "--executor",
@@ -170,17 +181,16 @@ int run_workers(const std::string& store_path, const std::string& sweep, const W
   if (flags.forever) argv.push_back("--forever");
   const std::string base_id = flags.id.empty() ? runner::default_worker_id() : flags.id;
   // Data parallel (docs/data-parallel.md): runs of R ranks need a worker per group of R GPUs.
+#ifdef LPS_HAVE_TORCH
   const auto children = flags.gpus_per_worker > 1 && !gpus.empty()
                             ? runner::plan_gpu_group_workers(argv, gpus, flags.gpus_per_worker, base_id)
                             : runner::plan_worker_processes(argv, gpus, flags.runs_per_gpu, base_id);
+#else
+  const auto children = runner::plan_worker_processes(argv, gpus, flags.runs_per_gpu, base_id);
+#endif
   runner::install_stop_signal_handlers();
   return runner::run_child_processes(children);
 }
-#else
-int run_workers(const std::string&, const std::string&, const WorkerFlags&) {
-  throw Error(ErrorKind::kUserInput, "workers need LibTorch; this lpsweep was built with -DLPS_WITH_TORCH=OFF");
-}
-#endif
 
 void split_target_and_runs(const std::vector<std::string>& words, const StoreTargetFlags& target_flags,
                            std::string& sweep_file, std::vector<std::string>& runs) {
