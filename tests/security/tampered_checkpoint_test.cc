@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+
+#include <cstdio>
 #include <torch/torch.h>
 
 #include "security_test_support.h"
@@ -85,8 +87,16 @@ TEST(TamperedCheckpoint, BytesTheDeserialiserRejectsNeverReachIt) {
   std::string hostile = "PK\x03\x04";  // a zip header (torch's format), then nothing that parses
   hostile += std::string(1 << 16, '\xff');
   const std::vector<char> bytes(hostile.begin(), hostile.end());
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer the direct call is not made: LibTorch 2.11's zip reader reads 4 KiB from 12 KiB past
+  // the end of these 64 KiB (heap-buffer-overflow in torch::jit::VectorReader::read, called from
+  // mz_zip_reader_read_central_dir; found by scripts/sanitize.sh, docs/fuzzing.md) before it throws — the
+  // reason lpsweep checks the SHA-256 before any byte reaches it.
+  std::printf("[ note     ] not handing the hostile bytes to torch::pickle_load under ASan (LibTorch overreads)\n");
+#else
   // Given to torch directly, these bytes fail inside its deserialiser...
   EXPECT_ANY_THROW((void)torch::pickle_load(bytes));
+#endif
   // ...through resume they are refused by digest first.
   expect_rejected_before_deserialising(bytes);
 }
