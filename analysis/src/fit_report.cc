@@ -1,10 +1,8 @@
 // Text reports for fits, recommendations and region maps.
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <cmath>
 #include <lps/analysis/fit_report.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace lps::analysis {
@@ -80,8 +78,9 @@ std::string format_recommendation(const Recommendation& r) {
     const auto& c = r.scores[i];
     s += fmt::format("{:<40} {:>8.4g} {:>8.4g} {:>8.4g} {:>12.4g} {:>12.4g} {:>10.5f}{}\n", c.config.name(),
                      c.speedup.fwd, c.speedup.bwd, c.speedup.training(), c.n_effective, c.d_effective, c.loss,
-                     i == r.winner ? (r.is_tie() ? "  <- tied" : "  <- best")
-                     : std::find(r.tied.begin(), r.tied.end(), i) != r.tied.end() ? "  <- tied" : "");
+                     std::find(r.tied.begin(), r.tied.end(), i) == r.tied.end() ? ""  // the winner is in `tied`
+                     : r.is_tie()                                               ? "  <- tied"
+                                                                                : "  <- best");
   }
   const auto& w = r.scores[r.winner];
   if (r.is_tie()) {

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
+#include <torch/torch.h>
 
 #include <cstdio>
-#include <torch/torch.h>
 
 #include "security_test_support.h"
 #include "train/train_test_support.h"

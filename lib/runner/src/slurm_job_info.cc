@@ -1,7 +1,6 @@
 #include <lps/runner/slurm_job_info.h>
 #include <lps/store/attempt_info.h>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
