@@ -15,10 +15,24 @@ function(lps_set_warnings target)
   endif()
 endfunction()
 
-# Targets that use LibTorch spend most of their compile time parsing <torch/torch.h>: give each one a
-# precompiled header (set LPS_TORCH_PCH=OFF to compile without).
+# Targets that use LibTorch spend most of their compile time parsing <torch/torch.h>, so they use a
+# precompiled header (set LPS_TORCH_PCH=OFF to compile without). One PCH is ~0.9 GB, so it is built once per
+# kind of code and reused (REUSE_FROM), not once per target: lps_torch_pch_pic for the modules (static, -fPIC),
+# lps_torch_pch_exe for the test and tool executables. Both are compiled with the same flags as their users
+# (-Winvalid-pch with -Werror turns any mismatch into a build error, never a silent slow build).
 option(LPS_TORCH_PCH "Precompile <torch/torch.h> for targets that use LibTorch" ON)
 set(LPS_TORCH_USERS lps::torch lps::ops lps::model lps::train lps::runner)
+
+function(lps_torch_pch_donor name pic)
+  if(TARGET ${name})
+    return()
+  endif()
+  add_library(${name} OBJECT "${PROJECT_SOURCE_DIR}/cmake/torch_pch_anchor.cc")
+  target_link_libraries(${name} PRIVATE lps::torch)
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ${pic})
+  lps_set_warnings(${name})
+  target_precompile_headers(${name} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:<torch/torch.h>>")
+endfunction()
 
 function(lps_maybe_torch_pch target)
   if(NOT LPS_TORCH_PCH OR NOT LPS_HAVE_TORCH)
@@ -26,7 +40,18 @@ function(lps_maybe_torch_pch target)
   endif()
   foreach(dep IN LISTS ARGN)
     if(dep IN_LIST LPS_TORCH_USERS)
-      target_precompile_headers(${target} PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:<torch/torch.h>>")
+      get_target_property(type ${target} TYPE)
+      get_target_property(pic ${target} POSITION_INDEPENDENT_CODE)
+      if(type STREQUAL "EXECUTABLE" AND NOT pic)
+        set(donor lps_torch_pch_exe)
+        lps_torch_pch_donor(${donor} OFF)
+      elseif(type STREQUAL "STATIC_LIBRARY" AND pic)
+        set(donor lps_torch_pch_pic)
+        lps_torch_pch_donor(${donor} ON)
+      else()
+        message(FATAL_ERROR "lps_maybe_torch_pch: no shared PCH for ${target} (${type}, PIC=${pic})")
+      endif()
+      target_precompile_headers(${target} REUSE_FROM ${donor})
       return()
     endif()
   endforeach()

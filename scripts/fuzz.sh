@@ -30,6 +30,7 @@ fi
 cc=${cxx/clang++/clang}
 
 mkdir -p "$build"
+"$root/scripts/check-disk.sh" fuzz "$build" 1
 # Only what the targets need: no LibTorch, no CUDA. Warnings are the GCC build's gate (clang warns differently).
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPS_SANITIZE=address,undefined -DLPS_FUZZ=ON \

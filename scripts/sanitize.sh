@@ -17,12 +17,13 @@ children_cpu_s() { local f; read -r -a f </proc/$$/stat; echo $(( (f[15] + f[16]
 sanitizers=${LPS_SANITIZE:-address,undefined}
 scope=${LPS_SANITIZE_SCOPE:-full}
 case "$scope" in
-  full) default_build=$root/build-sanitize; scope_flags=() ;;
-  no-torch) default_build=$root/build-sanitize-no-torch; scope_flags=(-DLPS_WITH_TORCH=OFF) ;;
+  full) default_build=$root/build-sanitize; scope_flags=(); full_gib=8 ;;
+  no-torch) default_build=$root/build-sanitize-no-torch; scope_flags=(-DLPS_WITH_TORCH=OFF); full_gib=4 ;;
   *) echo "lpsweep sanitize: LPS_SANITIZE_SCOPE must be full or no-torch, not '$scope'" >&2; exit 2 ;;
 esac
 build=${LPS_SANITIZE_BUILD_DIR:-$default_build}
 mkdir -p "$build"
+"$root/scripts/check-disk.sh" sanitize "$build" "$full_gib"
 # CUDA kernels are not instrumented (nvcc) and need a GPU to run: the sanitized tree is CPU-only. Warnings are
 # the normal build's gate: GCC warns falsely under -fsanitize=address (documented), so they do not fail here.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLPS_SANITIZE="$sanitizers" \
