@@ -51,8 +51,8 @@ if [ ! -x "$py" ]; then
 fi
 if ! "$py" -c "import torch, numpy, scipy, matplotlib, sys; sys.exit(0 if torch.__version__.startswith('$torch_version') else 1)" 2>/dev/null; then
   echo "lpsweep setup: installing torch==$torch_version, numpy, scipy, matplotlib into $venv (a few GB, once)"
-  "$py" -m pip install -q --upgrade pip || die "pip upgrade failed (is PyPI reachable?)"
-  "$py" -m pip install -q "torch==$torch_version" numpy scipy matplotlib \
+  "$py" -m pip install -q --no-cache-dir --upgrade pip || die "pip upgrade failed (is PyPI reachable?)"
+  "$py" -m pip install -q --no-cache-dir "torch==$torch_version" numpy scipy matplotlib \
     || die "pip could not install torch==$torch_version (is PyPI reachable? is there ~6 GB of disk?)"
 fi
 echo "lpsweep setup: ready ($("$py" -c 'import torch; print("torch", torch.__version__)'))"
