@@ -6,8 +6,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${LPS_BUILD_DIR:-$root/build}
 jobs=$(nproc)
 mkdir -p "$build"
-# A full build: ~5.3 GiB (two shared <torch/torch.h> PCHs of 0.9 GB each, objects with debug info, binaries).
-"$root/scripts/check-disk.sh" build "$build" 6
+# A full build: 3.5 GB (two shared <torch/torch.h> PCHs of 0.9 GB each, objects and binaries with -gz debug info).
+"$root/scripts/check-disk.sh" build "$build" 4
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=${LPS_BUILD_TYPE:-RelWithDebInfo} "$@" >"$build/configure.log" 2>&1 \
   || { tail -40 "$build/configure.log" >&2; echo "lpsweep build: CMake configure failed (full log: $build/configure.log)" >&2; exit 1; }
 echo "lpsweep build: compiling with $jobs jobs into $build"

@@ -18,7 +18,7 @@ sanitizers=${LPS_SANITIZE:-address,undefined}
 scope=${LPS_SANITIZE_SCOPE:-full}
 case "$scope" in
   full) default_build=$root/build-sanitize; scope_flags=(); full_gib=8 ;;
-  no-torch) default_build=$root/build-sanitize-no-torch; scope_flags=(-DLPS_WITH_TORCH=OFF); full_gib=4 ;;
+  no-torch) default_build=$root/build-sanitize-no-torch; scope_flags=(-DLPS_WITH_TORCH=OFF); full_gib=3 ;;
   *) echo "lpsweep sanitize: LPS_SANITIZE_SCOPE must be full or no-torch, not '$scope'" >&2; exit 2 ;;
 esac
 build=${LPS_SANITIZE_BUILD_DIR:-$default_build}
