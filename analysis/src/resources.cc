@@ -2,6 +2,7 @@
 #include <lps/analysis/resources.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace lps::analysis {
@@ -38,6 +39,8 @@ std::filesystem::path fixtures_dir() {
 int run_python(const std::filesystem::path& script, const std::vector<std::string>& args) {
   std::string command = shell_quote(python_executable()) + " " + shell_quote(script.string());
   for (const auto& a : args) command += " " + shell_quote(a);
+  // What we printed goes out before the helper's first line (stdout is fully buffered into a file or a pipe).
+  std::fflush(nullptr);
   const int status = std::system(command.c_str());
   if (status == -1) return 127;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
